@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from collections import Counter
@@ -14,7 +15,7 @@ from . import __version__
 from .app import Outcome, score_workbook
 from .core.result import Result
 from .errors import CtimmError
-from .model import INTEL_LEVELS, PHASES
+from .model import INTEL_LEVELS, PHASE_SHORT, PHASES
 from .reading.assessment import SOURCES
 
 log = logging.getLogger("ctimm_xl")
@@ -119,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Error: interrupted; the workbook was not changed.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`ctimm score --json | head`); stay quiet.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     return 2
 
 
@@ -156,12 +161,12 @@ def summary(outcome: Outcome) -> str:
         f"{result.indicators} indicators), {result.completeness:.0%} of actions answered",
         "",
         "  level (score)      "
-        + " ".join(f"{name[:12]:>12}" for name in PHASES.values()),
+        + " ".join(f"{name:>13}" for name in PHASE_SHORT.values()),
     ]
     by_area = {(a.intel, a.phase): a for a in result.areas}
     for intel, name in INTEL_LEVELS.items():
         cells = " ".join(
-            f"{by_area[(intel, p)].level:>5} ({by_area[(intel, p)].score:4.2f})"
+            f"{by_area[(intel, p)].level:>6} ({by_area[(intel, p)].score:4.2f})"
             for p in PHASES
         )
         lines.append(f"  {name:<18} {cells}")

@@ -20,6 +20,15 @@ PHASES: dict[int, str] = {
     5: "Feedback",
 }
 
+# Short phase names for narrow places (terminal tables, chart labels).
+PHASE_SHORT: dict[int, str] = {
+    1: "Direction",
+    2: "Collection",
+    3: "Analysis",
+    4: "Dissemination",
+    5: "Feedback",
+}
+
 
 class Kind(str, enum.Enum):
     INDICATOR = "indicator"

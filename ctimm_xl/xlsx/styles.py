@@ -139,7 +139,7 @@ class StyleMerger:
             return 0
         item = copy.deepcopy(items[min(index, len(items) - 1)])
         if tag == "font":
-            _sort_font(item)
+            sort_font(item)
         return self._place(_container(self.target, list_name), item)
 
     def _place(self, container: etree._Element, item: etree._Element) -> int:
@@ -178,7 +178,7 @@ class StyleMerger:
         return new_id
 
 
-def _sort_font(font: etree._Element) -> None:
+def sort_font(font: etree._Element) -> None:
     def rank(child: etree._Element) -> int:
         name = etree.QName(child).localname
         return _FONT_ORDER.index(name) if name in _FONT_ORDER else len(_FONT_ORDER)
