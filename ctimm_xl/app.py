@@ -96,6 +96,7 @@ def score_workbook(
             "report",
         )
         scratch_parts = WorkbookParts(scratch)
+        editor.drop_sheets(sheets)
         for entry in scratch_parts.sheets:
             editor.replace_sheet(scratch, entry.part, entry.name)
         editor.set_flags(flag_cells(result))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
@@ -42,11 +43,17 @@ AREA_COLUMNS = [
 ]
 
 
-def render_dashboard(sheet: Worksheet, result: Result, scored_at: datetime) -> None:
+def render_dashboard(
+    sheet: Worksheet,
+    result: Result,
+    scored_at: datetime,
+    typed_targets: dict[str, str | float] | None = None,
+) -> None:
+    """Fill the Dashboard; `typed_targets` are Target cells kept as the user typed them."""
     put_text(sheet, 1, 1, "CTI-MM assessment").font = TITLE_FONT
     facts = [
         ("Scored at", scored_at),
-        ("Workbook", result.workbook),
+        ("Workbook", Path(result.workbook).name),
         ("Sheets used", ", ".join(result.source_sheets)),
         ("Sheets ignored", ", ".join(result.ignored_sheets) or "none"),
         (
@@ -72,7 +79,7 @@ def render_dashboard(sheet: Worksheet, result: Result, scored_at: datetime) -> N
     row = _matrix(sheet, row, "Maturity level (0 = below level 1)", result, "level")
     row = _matrix(sheet, row + 1, "Score", result, "score")
     row = _counts(sheet, row + 1, result)
-    _area_table(sheet, row + 1, result)
+    _area_table(sheet, row + 1, result, typed_targets or {})
 
     set_widths(sheet, [22, 26, 26, 24, 16, 14, 12, 12, 12, 18])
     sheet.freeze_panes = None
@@ -136,7 +143,9 @@ def _counts(sheet: Worksheet, row: int, result: Result) -> int:
     return row + 1
 
 
-def _area_table(sheet: Worksheet, row: int, result: Result) -> None:
+def _area_table(
+    sheet: Worksheet, row: int, result: Result, typed_targets: dict[str, str | float]
+) -> None:
     put_text(sheet, row, 1, "Areas and targets").font = SECTION_FONT
     put_text(
         sheet,
@@ -150,7 +159,7 @@ def _area_table(sheet: Worksheet, row: int, result: Result) -> None:
     header_row(sheet, row, AREA_COLUMNS)
     for area in result.areas:
         row += 1
-        stored = result.stored_targets.get(area.area)
+        stored = typed_targets.get(area.area, result.stored_targets.get(area.area))
         values = [
             area.area,
             INTEL_LEVELS[area.intel],

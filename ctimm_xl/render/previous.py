@@ -27,6 +27,8 @@ class Previous:
     targets: dict[str, int] = field(default_factory=dict)
     user_columns: dict[str, dict[str, Cell]] = field(default_factory=dict)
     roadmap_ids: list[str] = field(default_factory=list)
+    # Invalid Target cells, kept as typed so the user sees and fixes them.
+    invalid_targets: dict[str, str | float] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
 
 
@@ -77,6 +79,7 @@ def _read_targets(parts: WorkbookParts, entry, found: Previous) -> None:
                     "Type a level from 1 to 5 or leave the cell empty.",
                 )
             )
+            found.invalid_targets[area] = target_cell.value  # type: ignore[assignment]
             continue
         found.targets[area] = value
 

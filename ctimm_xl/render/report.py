@@ -31,7 +31,7 @@ def render_report(
     for name in sheets:
         sheet = workbook.create_sheet(name)
         if name == DASHBOARD:
-            render_dashboard(sheet, result, scored_at)
+            render_dashboard(sheet, result, scored_at, previous.invalid_targets)
         elif name == CHECKS:
             render_checks(sheet, result)
         elif name == ROADMAP:

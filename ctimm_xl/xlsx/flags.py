@@ -13,6 +13,7 @@ from .package import NS_MAIN
 
 _M = f"{{{NS_MAIN}}}"
 MARKER_FORMULA = '"ctimm-xl flag"<>""'
+_MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 
 # Elements that follow <conditionalFormatting> in a worksheet (CT_Worksheet).
 _AFTER = [
@@ -77,10 +78,12 @@ def _insert(root: etree._Element, block: etree._Element) -> None:
     if existing:
         existing[-1].addnext(block)
         return
-    for name in _AFTER:
-        sibling = root.find(_M + name)
-        if sibling is not None:
-            sibling.addprevious(block)
+    # Form controls and OLE objects sit inside mc:AlternateContent, which only
+    # appears among the elements that follow conditional formatting.
+    after = {_M + name for name in _AFTER} | {_MC_ALTERNATE}
+    for child in root:
+        if child.tag in after:
+            child.addprevious(block)
             return
     root.append(block)
 

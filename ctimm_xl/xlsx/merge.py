@@ -83,6 +83,7 @@ class PackageEditor:
         self._styles_name: str | None = None
         self._strings_name: str | None = None
         self._touched_xml: dict[str, etree._Element] = {}
+        self._reused: dict[str, etree._Element] = {}
 
     # --- relationships and content types -------------------------------
 
@@ -199,19 +200,30 @@ class PackageEditor:
                 del self.parts[name]
                 self._set_override(name, None)
 
+    def drop_sheets(self, names: tuple[str, ...]) -> None:
+        """Remove the parts of earlier generated sheets, keeping their tab and relationship.
+
+        All are removed before any is added, so part names and table IDs come
+        out the same on every run.
+        """
+        for name in names:
+            existing = self.sheet_element(name)
+            if existing is None or name in self._reused:
+                continue
+            rel_id = existing.get(_R_ID)
+            for candidate in self._rel_elements():
+                if candidate.get("Id") == rel_id:
+                    self._reused[name] = candidate
+                    self._remove_part_tree(self._rel_target(candidate))
+
     def replace_sheet(self, scratch: Package, scratch_part: str, name: str) -> None:
         """Put the scratch sheet `scratch_part` into the package as sheet `name`."""
         styles = StyleMerger(self._styles_root(scratch), scratch.xml("xl/styles.xml"))
         strings = self._shared_strings()
-        existing = self.sheet_element(name)
-        rel = None
-        if existing is not None:
-            rel_id = existing.get(_R_ID)
-            for candidate in self._rel_elements():
-                if candidate.get("Id") == rel_id:
-                    rel = candidate
-            if rel is not None:
-                self._remove_part_tree(self._rel_target(rel))
+        rel = self._reused.get(name)
+        if rel is None and self.sheet_element(name) is not None:
+            self.drop_sheets((name,))
+            rel = self._reused.get(name)
 
         part = self._free_name("xl/worksheets/sheet{}.xml")
         root = scratch.xml(scratch_part)
