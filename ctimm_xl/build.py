@@ -40,8 +40,8 @@ COLUMNS = [
     "Resources required",
 ]
 DESCRIPTION_HEADERS = {
-    Kind.INDICATOR: "Indicators (ID / description)",
-    Kind.ACTION: "Actions (control ID / description)",
+    Kind.INDICATOR: "Indicators (ID, description)",
+    Kind.ACTION: "Actions (control ID, description)",
 }
 WIDTHS = [14, 24, 13, 80, 12, 10, 32, 34, 34, 34]
 FIXED_TIME = datetime(2026, 1, 1)

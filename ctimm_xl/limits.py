@@ -26,5 +26,9 @@ MAX_COMPRESSION_RATIO = 1_000
 # run under a minute on a laptop.
 MAX_ROWS_PER_SHEET = 200_000
 
+# The last row number of a sheet in Excel 2007 and later. A larger row
+# number only comes from a damaged or crafted sheet.
+MAX_ROW_NUMBER = 1_048_576
+
 # Characters in one cell, which is what Excel itself allows.
 MAX_CELL_CHARS = 32_767

@@ -19,7 +19,7 @@ from lxml import etree
 from .. import limits
 from ..errors import WorkbookError
 from ..model import column_letter, quote_sheet
-from .package import NS_MAIN, check_no_dtd
+from .package import NS_MAIN, dtd_error, check_no_dtd
 
 _C = f"{{{NS_MAIN}}}c"
 _ROW = f"{{{NS_MAIN}}}row"
@@ -113,8 +113,7 @@ class SheetCells:
             tag = element.tag
             if tag == _ROW:
                 if event == "start":
-                    given = element.get("r")
-                    row_number = int(given) if given else row_number + 1
+                    row_number = self._row_number(element.get("r"), row_number)
                     column = 0
                     cells = {}
                     continue
@@ -142,6 +141,22 @@ class SheetCells:
             elif tag == _MERGE and event == "end":
                 self._add_merge(element.get("ref", ""))
 
+    def _row_number(self, given: str | None, previous: int) -> int:
+        if not given:
+            number = previous + 1
+        elif given.isascii() and given.isdigit():
+            number = int(given)
+        else:
+            number = 0
+        if not 1 <= number <= limits.MAX_ROW_NUMBER:
+            raise WorkbookError(
+                f"{self._path}: sheet {self._sheet!r} has a row numbered "
+                f"{given!r}, but Excel rows are numbered 1 to "
+                f"{limits.MAX_ROW_NUMBER:,}; the file is damaged. Open it in Excel, "
+                "let Excel repair it and save a copy."
+            )
+        return number
+
     def _add_merge(self, ref: str) -> None:
         first, _, last = ref.partition(":")
         try:
@@ -168,11 +183,16 @@ class SheetCells:
             raise WorkbookError(
                 f"{self._path}: cell {self._where(row, column)} holds {len(raw):,} "
                 f"characters, more than Excel's limit of {limits.MAX_CELL_CHARS:,}; "
-                "the file is damaged or was not written by Excel."
+                "the file is damaged or was not written by Excel. Shorten that cell, "
+                "or ask the sender for a copy saved by Excel."
             )
         if kind == "s":
             try:
-                text = self._strings[int(raw)]
+                index = int(raw)
+                if index < 0:
+                    # A negative index would silently pick a string from the end.
+                    raise IndexError(index)
+                text = self._strings[index]
             except (ValueError, IndexError):
                 raise WorkbookError(
                     f"{self._path}: cell {self._where(row, column)} points to shared "
@@ -222,8 +242,16 @@ def _iterparse(
         load_dtd=False,
         huge_tree=False,
     )
+    checked = False
     try:
-        yield from context
+        for event, element in context:
+            # check_no_dtd has looked at the bytes; this asks libxml2 itself, in
+            # case an encoding the byte scan does not decode hid a DTD.
+            if not checked:
+                if element.getroottree().docinfo.doctype:
+                    raise dtd_error(path, part)
+                checked = True
+            yield event, element
     except etree.XMLSyntaxError as exc:
         raise WorkbookError(
             f"{path}: part {part} is not well-formed XML ({exc}). The file is "

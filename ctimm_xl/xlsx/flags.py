@@ -13,7 +13,9 @@ from .package import NS_MAIN
 
 _M = f"{{{NS_MAIN}}}"
 MARKER_FORMULA = '"ctimm-xl flag"<>""'
-_MC_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+_MC_ALTERNATE = (
+    "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+)
 
 # Elements that follow <conditionalFormatting> in a worksheet (CT_Worksheet).
 _AFTER = [

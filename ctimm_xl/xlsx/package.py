@@ -8,8 +8,11 @@ never carry one (ECMA-376 Part 2 forbids DTD declarations in package parts).
 from __future__ import annotations
 
 import io
+import lzma
 import posixpath
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,24 @@ REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+# What may come before the root element besides a DTD: white space, the XML
+# declaration, processing instructions and comments (XML 1.0, production 22).
+_PROLOG = re.compile(rb"(?:[ \t\r\n]+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+
+# Byte-order marks, and the first bytes of `<?` without one, of the encodings
+# that libxml2 detects by itself.
+_UTF_SIGNATURES = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
 
 
 @dataclass(frozen=True)
@@ -107,19 +128,34 @@ def parse_xml(data: bytes, path: Path, part: str) -> etree._Element:
             "damaged; open it in Excel, let Excel repair it and save a copy."
         ) from None
     if root.getroottree().docinfo.doctype:
-        raise _dtd_error(path, part)
+        raise dtd_error(path, part)
     return root
 
 
 def check_no_dtd(data: bytes, path: Path, part: str) -> None:
-    # The DTD sits before the root element; its keyword in the first bytes is
-    # enough to refuse the part without letting any parser see it.
-    head = data[:65536]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise _dtd_error(path, part)
+    """Raise a WorkbookError if the part declares a DTD, before any parser sees it.
+
+    A DTD can only stand in the prolog, so the prolog is skipped however long
+    its comments are, and a UTF-16 or UTF-32 part is decoded first.
+    """
+    text = _as_ascii_compatible(data)
+    start = _PROLOG.match(text).end()
+    if text.startswith(b"<!", start) and not text.startswith(b"<!--", start):
+        raise dtd_error(path, part)
 
 
-def _dtd_error(path: Path, part: str) -> WorkbookError:
+def _as_ascii_compatible(data: bytes) -> bytes:
+    for signature, codec in _UTF_SIGNATURES:
+        if data.startswith(signature):
+            if codec == "utf-8-sig":
+                return data[len(signature) :]
+            # An undecodable byte becomes U+FFFD, which no DTD keyword contains;
+            # the parser reports the part as damaged later.
+            return data.decode(codec, errors="replace").encode("utf-8")
+    return data
+
+
+def dtd_error(path: Path, part: str) -> WorkbookError:
     return WorkbookError(
         f"{path}: part {part} declares a DTD or XML entities, which Excel never "
         "writes and which can be used to exhaust memory; the file was not read. "
@@ -175,12 +211,18 @@ def _check_file(path: Path) -> None:
     if not path.exists():
         raise WorkbookError(f"{path}: file not found. Check the path and try again.")
     if path.is_dir():
-        raise WorkbookError(f"{path}: is a folder, not a workbook file.")
+        raise WorkbookError(
+            f"{path}: is a folder, not a workbook file. Pass the path of an .xlsx "
+            "or .xlsm file."
+        )
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as exc:
-        raise WorkbookError(f"{path}: cannot be read ({exc.strerror}).") from None
+        raise WorkbookError(
+            f"{path}: cannot be read ({exc.strerror}). Check the file's "
+            "permissions, or copy it to a local folder and try again."
+        ) from None
     if not head:
         raise WorkbookError(
             f"{path}: the file is empty (0 bytes). Restore it from a backup."
@@ -216,11 +258,17 @@ def _is_encrypted_ooxml(path: Path) -> bool:
     return "EncryptedPackage".encode("utf-16-le") in data
 
 
+_UNSAFE_ADVICE = (
+    "Ask the sender for a copy saved by Excel, or delete the unused content "
+    "and save it again."
+)
+
+
 def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > limits.MAX_PARTS:
         raise WorkbookError(
             f"{path}: the package has {len(infos):,} parts, more than the limit "
-            f"of {limits.MAX_PARTS:,}; it was not read."
+            f"of {limits.MAX_PARTS:,}; it was not read. {_UNSAFE_ADVICE}"
         )
     total = 0
     for info in infos:
@@ -228,30 +276,40 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise WorkbookError(
                 f"{path}: part {info.filename} would inflate to "
                 f"{info.file_size:,} bytes, more than the limit of "
-                f"{limits.MAX_PART_BYTES:,}; it was not read."
+                f"{limits.MAX_PART_BYTES:,}; it was not read. {_UNSAFE_ADVICE}"
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > limits.MAX_COMPRESSION_RATIO:
             raise WorkbookError(
                 f"{path}: part {info.filename} is compressed {ratio:,.0f}:1, "
                 f"more than the limit of {limits.MAX_COMPRESSION_RATIO:,}:1 "
-                "(a zip bomb); it was not read."
+                f"(a zip bomb); it was not read. {_UNSAFE_ADVICE}"
             )
         total += info.file_size
     if total > limits.MAX_PACKAGE_BYTES:
         raise WorkbookError(
             f"{path}: the package would inflate to {total:,} bytes, more than "
-            f"the limit of {limits.MAX_PACKAGE_BYTES:,}; it was not read."
+            f"the limit of {limits.MAX_PACKAGE_BYTES:,}; it was not read. "
+            f"{_UNSAFE_ADVICE}"
         )
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
     # zipfile stops at the declared size, and the read is bounded once more in
-    # case a crafted header declares less than the part holds.
+    # case a crafted header declares less than the part holds. zipfile passes a
+    # damaged deflate or LZMA stream's own exception through (zlib.error,
+    # lzma.LZMAError), so those are caught along with its own.
     try:
         with archive.open(info) as handle:
             data = handle.read(limits.MAX_PART_BYTES + 1)
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as exc:
         raise WorkbookError(
             f"{path}: part {info.filename} cannot be inflated ({exc}); the file "
             "is damaged or truncated. Restore it from a backup."
@@ -259,6 +317,6 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byt
     if len(data) > limits.MAX_PART_BYTES:
         raise WorkbookError(
             f"{path}: part {info.filename} inflates past the limit of "
-            f"{limits.MAX_PART_BYTES:,} bytes; it was not read."
+            f"{limits.MAX_PART_BYTES:,} bytes; it was not read. {_UNSAFE_ADVICE}"
         )
     return data
