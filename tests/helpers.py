@@ -27,7 +27,9 @@ def answer_cells(workbook, sheet_names=None) -> dict[str, tuple[str, str]]:
             if "true?" in texts.values():
                 answer_column = next(k for k, v in texts.items() if v == "true?")
                 description_column = next(
-                    k for k, v in sorted(texts.items()) if "action" in v or "indicator" in v
+                    k
+                    for k, v in sorted(texts.items())
+                    if "action" in v or "indicator" in v
                 )
                 continue
             if answer_column is None:
@@ -92,8 +94,13 @@ def make_control(text: str, answer="Yes", kind="action", links=(), sheet="S", ro
     from ctimm_xl.ids import parse_id
     from ctimm_xl.model import Answer, CellRef, Control, Kind
 
-    answers = {"Yes": Answer.YES, "No": Answer.NO, "Partial": Answer.PARTIAL,
-               "N/A": Answer.NA, "": Answer.UNANSWERED}
+    answers = {
+        "Yes": Answer.YES,
+        "No": Answer.NO,
+        "Partial": Answer.PARTIAL,
+        "N/A": Answer.NA,
+        "": Answer.UNANSWERED,
+    }
     return Control(
         id=parse_id(text),
         kind=Kind(kind),

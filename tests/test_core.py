@@ -16,7 +16,9 @@ def areas_by_code(controls, targets=None):
 
 
 def run(controls, **kwargs):
-    return evaluate("mem", controls, source_sheets=["S"], ignored_sheets=[], problems=[], **kwargs)
+    return evaluate(
+        "mem", controls, source_sheets=["S"], ignored_sheets=[], problems=[], **kwargs
+    )
 
 
 def test_empty_area_is_level_one_at_least():
@@ -64,7 +66,12 @@ def test_score_counts_partial_half():
 
 
 def test_na_is_left_out_of_every_count():
-    controls = [c("1.B.4.a", "Yes"), c("2.B.4.a", "N/A"), c("2.B.4.b", "Yes"), c("3.B.4.a", "No")]
+    controls = [
+        c("1.B.4.a", "Yes"),
+        c("2.B.4.a", "N/A"),
+        c("2.B.4.b", "Yes"),
+        c("3.B.4.a", "No"),
+    ]
     area = areas_by_code(controls)["B4"]
     assert area.level == 2
     assert area.score == 2.0
@@ -96,13 +103,23 @@ def test_rollups_minimum_level_mean_score():
 
 
 def test_completeness_counts_na_as_answered():
-    controls = [c("1.A.1.a", "Yes"), c("1.A.1.b", "N/A"), c("1.A.1.c", ""), c("1.A.1.d", "No"),
-                c("1.A.1.e", "", kind="indicator")]
+    controls = [
+        c("1.A.1.a", "Yes"),
+        c("1.A.1.b", "N/A"),
+        c("1.A.1.c", ""),
+        c("1.A.1.d", "No"),
+        c("1.A.1.e", "", kind="indicator"),
+    ]
     assert completeness(controls) == 0.75
 
 
 def test_skipped_prerequisite():
-    controls = [c("1.A.3.a", "No"), c("2.A.3.a", "N/A"), c("2.A.3.b", ""), c("3.A.3.a", "Yes")]
+    controls = [
+        c("1.A.3.a", "No"),
+        c("2.A.3.a", "N/A"),
+        c("2.A.3.b", ""),
+        c("3.A.3.a", "Yes"),
+    ]
     violations = find_violations(controls)
     assert [v.kind for v in violations] == ["skipped-prerequisite"]
     assert violations[0].control == "3.A.3.a"
@@ -116,21 +133,30 @@ def test_level_one_yes_is_never_skipped():
 
 
 def test_link_unmet():
-    controls = [c("1.B.2.a", "No", links=["2.B.2.a"]), c("2.B.2.a", "Yes"),
-                c("1.B.2.b", "N/A", links=["2.B.2.a"])]
+    controls = [
+        c("1.B.2.a", "No", links=["2.B.2.a"]),
+        c("2.B.2.a", "Yes"),
+        c("1.B.2.b", "N/A", links=["2.B.2.a"]),
+    ]
     kinds = [(v.kind, v.control, v.related) for v in find_violations(controls)]
     assert ("link-unmet", "2.B.2.a", ("1.B.2.a",)) in kinds
     assert all(v[2] != ("1.B.2.b",) for v in kinds)
 
 
 def test_contradiction():
-    controls = [c("1.A.1.a", "Yes", kind="indicator", links=["3.A.1.b"]), c("3.A.1.b", "Yes")]
+    controls = [
+        c("1.A.1.a", "Yes", kind="indicator", links=["3.A.1.b"]),
+        c("3.A.1.b", "Yes"),
+    ]
     kinds = {(v.kind, v.control, v.related) for v in find_violations(controls)}
     assert ("contradiction", "1.A.1.a", ("3.A.1.b",)) in kinds
 
 
 def test_no_contradiction_when_indicator_absent():
-    controls = [c("1.A.1.a", "No", kind="indicator", links=["3.A.1.b"]), c("3.A.1.b", "Yes")]
+    controls = [
+        c("1.A.1.a", "No", kind="indicator", links=["3.A.1.b"]),
+        c("3.A.1.b", "Yes"),
+    ]
     assert "contradiction" not in {v.kind for v in find_violations(controls)}
 
 
@@ -142,8 +168,14 @@ def test_unknown_link():
 
 
 def test_roadmap_lists_open_actions_up_to_target():
-    controls = [c("1.A.1.a", "Yes"), c("2.A.1.a", "No"), c("2.A.1.b", "N/A"),
-                c("3.A.1.a", ""), c("4.A.1.a", ""), c("1.A.1.b", "Yes", kind="indicator")]
+    controls = [
+        c("1.A.1.a", "Yes"),
+        c("2.A.1.a", "No"),
+        c("2.A.1.b", "N/A"),
+        c("3.A.1.a", ""),
+        c("4.A.1.a", ""),
+        c("1.A.1.b", "Yes", kind="indicator"),
+    ]
     steps = plan(controls, {"A1": 3})
     assert [str(s.control.id) for s in steps] == ["2.A.1.a", "3.A.1.a"]
     assert [s.step for s in steps] == [1, 2]
@@ -151,11 +183,21 @@ def test_roadmap_lists_open_actions_up_to_target():
 
 
 def test_roadmap_order_by_level_phase_intel():
-    controls = [c("2.C.1.a", ""), c("2.A.2.a", ""), c("1.B.3.a", ""), c("2.A.1.b", ""),
-                c("2.A.1.a", "")]
+    controls = [
+        c("2.C.1.a", ""),
+        c("2.A.2.a", ""),
+        c("1.B.3.a", ""),
+        c("2.A.1.b", ""),
+        c("2.A.1.a", ""),
+    ]
     steps = plan(controls, {a: 5 for a in ("A1", "A2", "B3", "C1")})
-    assert [str(s.control.id) for s in steps] == ["1.B.3.a", "2.A.1.a", "2.A.1.b", "2.C.1.a",
-                                                   "2.A.2.a"]
+    assert [str(s.control.id) for s in steps] == [
+        "1.B.3.a",
+        "2.A.1.a",
+        "2.A.1.b",
+        "2.C.1.a",
+        "2.A.2.a",
+    ]
 
 
 def test_roadmap_respects_links():
@@ -167,14 +209,23 @@ def test_roadmap_respects_links():
 
 
 def test_link_cycle_reported_once_and_ignored():
-    controls = [c("1.A.1.a", "", links=["2.A.1.a"]), c("2.A.1.a", "", links=["1.A.1.a"]),
-                c("2.B.1.a", "", links=["2.B.1.a"])]
+    controls = [
+        c("1.A.1.a", "", links=["2.A.1.a"]),
+        c("2.A.1.a", "", links=["1.A.1.a"]),
+        c("2.B.1.a", "", links=["2.B.1.a"]),
+    ]
     cycles = link_cycles(controls)
-    assert [[str(x.id) for x in group] for group in cycles] == [["1.A.1.a", "2.A.1.a"],
-                                                                 ["2.B.1.a"]]
+    assert [[str(x.id) for x in group] for group in cycles] == [
+        ["1.A.1.a", "2.A.1.a"],
+        ["2.B.1.a"],
+    ]
     result = run(controls, target=5)
     assert [p.kind for p in result.problems] == ["link-cycle", "link-cycle"]
-    assert [str(s.control.id) for s in result.roadmap] == ["1.A.1.a", "2.A.1.a", "2.B.1.a"]
+    assert [str(s.control.id) for s in result.roadmap] == [
+        "1.A.1.a",
+        "2.A.1.a",
+        "2.B.1.a",
+    ]
 
 
 def test_reason_names_yes_above():
@@ -187,7 +238,12 @@ def test_reason_names_yes_above():
 
 
 def test_targets_default_flag_and_stored():
-    controls = [c("1.A.1.a", "Yes"), c("2.A.1.a", ""), c("3.A.1.a", ""), c("4.A.1.a", "")]
+    controls = [
+        c("1.A.1.a", "Yes"),
+        c("2.A.1.a", ""),
+        c("3.A.1.a", ""),
+        c("4.A.1.a", ""),
+    ]
     default = run(controls)
     assert next(a for a in default.areas if a.area == "A1").target == 2
     assert [str(s.control.id) for s in default.roadmap] == ["2.A.1.a"]
@@ -206,13 +262,30 @@ def test_target_capped_at_five():
 
 def test_json_shape():
     data = run([c("1.A.1.a", "Yes"), c("2.A.1.a", "")]).to_json()
-    assert set(data) == {"workbook", "source_sheets", "ignored_sheets", "controls", "actions",
-                         "indicators", "completeness", "areas", "rollups", "violations",
-                         "problems", "roadmap"}
+    assert set(data) == {
+        "workbook",
+        "source_sheets",
+        "ignored_sheets",
+        "controls",
+        "actions",
+        "indicators",
+        "completeness",
+        "areas",
+        "rollups",
+        "violations",
+        "problems",
+        "roadmap",
+    }
     assert len(data["areas"]) == 15
     assert len(data["rollups"]) == 9
-    assert data["areas"][0] == {"area": "A1", "intel_level": "Strategic", "phase": 1,
-                                "phase_name": "Direction & requirements", "level": 1,
-                                "score": 1.0, "target": 2}
+    assert data["areas"][0] == {
+        "area": "A1",
+        "intel_level": "Strategic",
+        "phase": 1,
+        "phase_name": "Direction & requirements",
+        "level": 1,
+        "score": 1.0,
+        "target": 2,
+    }
     assert [r["kind"] for r in data["rollups"]].count("phase") == 5
     assert data["roadmap"][0]["control"] == "2.A.1.a"

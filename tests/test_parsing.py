@@ -22,8 +22,16 @@ from ctimm_xl.xlsx.cells import Cell
         ("5.A.5.a/no spaces around the slash", "5.A.5.a"),
         ("2.C.3.d - dash instead of slash", "2.C.3.d"),
     ],
-    ids=["plain", "missing-dot", "trailing-dot", "trailing-dot-2", "nbsp", "spaces-case",
-         "tight-slash", "dash"],
+    ids=[
+        "plain",
+        "missing-dot",
+        "trailing-dot",
+        "trailing-dot-2",
+        "nbsp",
+        "spaces-case",
+        "tight-slash",
+        "dash",
+    ],
 )
 def test_id_from_description(text, expected):
     assert str(id_from_description(text)) == expected
@@ -60,8 +68,19 @@ def test_parse_id_out_of_range_is_parsed_but_not_in_model():
         ("3.a.1.B\u00a0;4.B.2.c", ["3.A.1.b", "4.B.2.c"]),
         ("", []),
     ],
-    ids=["one", "trailing-dot", "trailing-space", "prose", "two-digit-level",
-         "out-of-range", "inside-token", "longer-token", "not-ids", "case-nbsp", "empty"],
+    ids=[
+        "one",
+        "trailing-dot",
+        "trailing-space",
+        "prose",
+        "two-digit-level",
+        "out-of-range",
+        "inside-token",
+        "longer-token",
+        "not-ids",
+        "case-nbsp",
+        "empty",
+    ],
 )
 def test_link_ids(text, expected):
     assert [str(i) for i in link_ids(text)] == expected
@@ -110,8 +129,14 @@ def test_parse_answer(cell, expected):
 
 @pytest.mark.parametrize(
     "cell",
-    [text("maybe"), text("Yes!"), Cell(6, "number", 2.0), Cell(6, "error", "#N/A"),
-     Cell(6, "error", "#REF!"), text("yes no")],
+    [
+        text("maybe"),
+        text("Yes!"),
+        Cell(6, "number", 2.0),
+        Cell(6, "error", "#N/A"),
+        Cell(6, "error", "#REF!"),
+        text("yes no"),
+    ],
     ids=["maybe", "yes-bang", "two", "na-error", "ref-error", "yes-no"],
 )
 def test_parse_answer_invalid(cell):

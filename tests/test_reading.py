@@ -12,7 +12,13 @@ def test_bundled_workbook_reads_whole_catalogue(bundled):
     assert result["controls"] == 217
     assert result["actions"] == 198
     assert result["indicators"] == 19
-    assert result["source_sheets"] == ["Level 1", "Level 2", "Level 3", "Level 4", "Level 5"]
+    assert result["source_sheets"] == [
+        "Level 1",
+        "Level 2",
+        "Level 3",
+        "Level 4",
+        "Level 5",
+    ]
     assert result["ignored_sheets"] == []
     assert result["problems"] == []
     assert result["violations"] == []
@@ -22,10 +28,18 @@ def test_bundled_workbook_reads_whole_catalogue(bundled):
 def test_original_uses_answered_roll_up(seed):
     result = score_json(seed)
     assert result["source_sheets"] == ["All Levels"]
-    assert result["ignored_sheets"] == ["Level 1", "Level 2", "Level 3", "Level 4", "Level 5"]
+    assert result["ignored_sheets"] == [
+        "Level 1",
+        "Level 2",
+        "Level 3",
+        "Level 4",
+        "Level 5",
+    ]
     assert result["controls"] == 225
     duplicates = [p for p in result["problems"] if p["kind"] == "duplicate-id"]
-    assert [(p["control"], p["cell"]) for p in duplicates] == [("1.C.1.d", "'All Levels'!F28")]
+    assert [(p["control"], p["cell"]) for p in duplicates] == [
+        ("1.C.1.d", "'All Levels'!F28")
+    ]
     assert {v["kind"] for v in result["violations"]} == {"skipped-prerequisite"}
 
 
@@ -88,8 +102,11 @@ def test_inserted_column_and_renamed_reordered_sheets(bundled, tmp_path):
                 if cell.value == "Links to":
                     sheet.cell(row=cell.row, column=5, value="Evidence")
     level1 = workbook["Level 1"]
-    row = next(r for r in range(1, level1.max_row + 1)
-               if str(level1.cell(row=r, column=4).value).startswith("1.A.1.b"))
+    row = next(
+        r
+        for r in range(1, level1.max_row + 1)
+        if str(level1.cell(row=r, column=4).value).startswith("1.A.1.b")
+    )
     level1.cell(row=row, column=7, value="Yes")  # True? moved from F to G
     workbook["Level 3"].title = "Walk"
     workbook["Level 1"].title = "Crawl"
@@ -109,12 +126,21 @@ def test_table_moved_down_and_right(tmp_path):
     sheet = workbook.active
     sheet.title = "Notes first"
     sheet["A1"] = "Our assessment, Q3"
-    header = ["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions (ID, description)",
-              "Evidence", "True?", "Remarks"]
+    header = [
+        "Maturity Level",
+        "Intel Cycle Phase",
+        "Intel Level",
+        "Actions (ID, description)",
+        "Evidence",
+        "True?",
+        "Remarks",
+    ]
     for offset, name in enumerate(header):
         sheet.cell(row=6, column=3 + offset, value=name)
-    rows = [("Level 1", "Dissemination", "Strategic", "1.A.4.a / share", "doc", "Yes"),
-            ("Level 2", "Dissemination", "Strategic", "2.A.4.a / more", "", "no")]
+    rows = [
+        ("Level 1", "Dissemination", "Strategic", "1.A.4.a / share", "doc", "Yes"),
+        ("Level 2", "Dissemination", "Strategic", "2.A.4.a / more", "", "no"),
+    ]
     for index, values in enumerate(rows, start=7):
         for offset, value in enumerate(values):
             sheet.cell(row=index, column=3 + offset, value=value)
@@ -129,8 +155,13 @@ def test_table_moved_down_and_right(tmp_path):
 def test_headers_with_odd_spacing_and_case(tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    header = [" maturity\u00a0 LEVEL", "Intel  Cycle Phase ", "INTEL LEVEL", "Controls",
-              "True"]
+    header = [
+        " maturity\u00a0 LEVEL",
+        "Intel  Cycle Phase ",
+        "INTEL LEVEL",
+        "Controls",
+        "True",
+    ]
     for offset, name in enumerate(header, start=1):
         sheet.cell(row=1, column=offset, value=name)
     sheet.append(["Level 1", "Feedback", "Tactical", "1.C.5.a / x", "yes"])
@@ -147,18 +178,24 @@ def test_links_user_added_and_unknown(bundled, tmp_path):
     workbook = openpyxl.load_workbook(bundled)
     sheet = workbook["Level 1"]
     # Find the rows of two level-1 actions.
-    rows = {str(sheet.cell(row=r, column=4).value).split(" /")[0]: r
-            for r in range(1, sheet.max_row + 1)}
+    rows = {
+        str(sheet.cell(row=r, column=4).value).split(" /")[0]: r
+        for r in range(1, sheet.max_row + 1)
+    }
     sheet.cell(row=rows["1.A.1.b"], column=5, value="2.A.1.a; 6.D.9.z, x2.A.1.b")
     sheet.cell(row=rows["1.A.1.b"], column=6, value="No")
     level2 = workbook["Level 2"]
-    rows2 = {str(level2.cell(row=r, column=4).value).split(" /")[0]: r
-             for r in range(1, level2.max_row + 1)}
+    rows2 = {
+        str(level2.cell(row=r, column=4).value).split(" /")[0]: r
+        for r in range(1, level2.max_row + 1)
+    }
     level2.cell(row=rows2["2.A.1.a"], column=6, value="Yes")
     out = tmp_path / "links.xlsx"
     workbook.save(out)
     result = score_json(out)
-    kinds = {(v["kind"], v["control"], tuple(v["related"])) for v in result["violations"]}
+    kinds = {
+        (v["kind"], v["control"], tuple(v["related"])) for v in result["violations"]
+    }
     assert ("link-unmet", "2.A.1.a", ("1.A.1.b",)) in kinds
     assert ("unknown-link", "1.A.1.b", ("6.D.9.z",)) in kinds
     assert ("skipped-prerequisite", "2.A.1.a", ("1.A.1.b",)) in kinds
@@ -170,8 +207,12 @@ def test_id_mismatch_and_unreadable(tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Level 2"
-    sheet.append(["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions", "True?"])
-    sheet.append(["Level 2", "Feedback", "Strategic", "2.B.5.a / wrong intel level", "Yes"])
+    sheet.append(
+        ["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions", "True?"]
+    )
+    sheet.append(
+        ["Level 2", "Feedback", "Strategic", "2.B.5.a / wrong intel level", "Yes"]
+    )
     sheet.append(["Level 2", "Feedback", "Strategic", "no id here", "Yes"])
     sheet.append(["Level 2", "Feedback", "Strategic", "6.D.9.z / out of range", "Yes"])
     out = tmp_path / "mismatch.xlsx"
@@ -190,8 +231,12 @@ def test_id_mismatch_and_unreadable(tmp_path):
 def test_formula_answers(tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append(["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions", "True?"])
-    sheet.append(["Level 1", "Feedback", "Strategic", "1.A.5.a / a", '=IF(1=1,"Yes","No")'])
+    sheet.append(
+        ["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions", "True?"]
+    )
+    sheet.append(
+        ["Level 1", "Feedback", "Strategic", "1.A.5.a / a", '=IF(1=1,"Yes","No")']
+    )
     out = tmp_path / "formula.xlsx"
     workbook.save(out)  # openpyxl writes no cached value
     result = score_json(out)
@@ -203,7 +248,9 @@ def test_duplicate_id_first_row_wins(tmp_path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Mine"
-    sheet.append(["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions", "True?"])
+    sheet.append(
+        ["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions", "True?"]
+    )
     sheet.append(["Level 1", "Feedback", "Strategic", "1.A.5.a / first", "Yes"])
     sheet.append(["Level 1", "Feedback", "Strategic", "1.A.5.a / again", "No"])
     sheet.append(["Level 2", "Feedback", "Strategic", "2.A.5.a / next", "No"])
@@ -212,7 +259,9 @@ def test_duplicate_id_first_row_wins(tmp_path):
     result = score_json(out)
     assert area(result, "A5")["level"] == 1
     assert result["controls"] == 2
-    assert [(p["kind"], p["cell"]) for p in result["problems"]] == [("duplicate-id", "'Mine'!E3")]
+    assert [(p["kind"], p["cell"]) for p in result["problems"]] == [
+        ("duplicate-id", "'Mine'!E3")
+    ]
 
 
 def test_no_control_table_is_an_error(tmp_path):
@@ -228,7 +277,9 @@ def test_no_control_table_is_an_error(tmp_path):
 
 def test_header_without_true_column_names_it(tmp_path):
     workbook = openpyxl.Workbook()
-    workbook.active.append(["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions"])
+    workbook.active.append(
+        ["Maturity Level", "Intel Cycle Phase", "Intel Level", "Actions"]
+    )
     out = tmp_path / "no-true.xlsx"
     workbook.save(out)
     code, _, stderr = run_cli("score", out)

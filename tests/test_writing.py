@@ -41,11 +41,22 @@ def test_original_scored_loses_nothing(seed, tmp_path):
 
     assert set(before) <= set(after)
     changed = {name for name in before if before[name] != after[name]}
-    sheet_parts = {n for n in before if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    sheet_parts = {
+        n for n in before if n.startswith("xl/worksheets/") and n.endswith(".xml")
+    }
     assert changed - ALLOWED_TO_CHANGE <= sheet_parts
     for name in before:
-        if name.startswith(("xl/ctrlProps/", "xl/drawings/", "customXml/", "xl/printerSettings/",
-                            "xl/theme/", "xl/worksheets/_rels/", "docProps/custom")):
+        if name.startswith(
+            (
+                "xl/ctrlProps/",
+                "xl/drawings/",
+                "customXml/",
+                "xl/printerSettings/",
+                "xl/theme/",
+                "xl/worksheets/_rels/",
+                "docProps/custom",
+            )
+        ):
             assert after[name] == before[name], name
 
 
@@ -147,8 +158,11 @@ def test_flags_mark_violations_and_clear(seed, tmp_path):
     out = tmp_path / "scored.xlsx"
     score_workbook(seed, out, now=NOW)
     root = etree.fromstring(parts(out)["xl/worksheets/sheet6.xml"])
-    flagged = [cf.get("sqref") for cf in root.iter(MAIN + "conditionalFormatting")
-               if MARKER_FORMULA in [f.text for f in cf.iter(MAIN + "formula")]]
+    flagged = [
+        cf.get("sqref")
+        for cf in root.iter(MAIN + "conditionalFormatting")
+        if MARKER_FORMULA in [f.text for f in cf.iter(MAIN + "formula")]
+    ]
     assert len(flagged) == 1
     assert "F52" in flagged[0].split()  # 2.C.1.d, marked Yes above open 1.C.1.b
     # Answer everything Yes: the skipped prerequisites are gone, and so are their flags.
@@ -161,10 +175,15 @@ def test_flags_mark_violations_and_clear(seed, tmp_path):
     book.save(edited)
     again = tmp_path / "again.xlsx"
     outcome = score_workbook(edited, again, now=NOW)
-    assert not [v for v in outcome.result.violations if v.kind == "skipped-prerequisite"]
+    assert not [
+        v for v in outcome.result.violations if v.kind == "skipped-prerequisite"
+    ]
     root = etree.fromstring(parts(again)["xl/worksheets/sheet6.xml"])
-    flagged = [cf.get("sqref") for cf in root.iter(MAIN + "conditionalFormatting")
-               if MARKER_FORMULA in [f.text for f in cf.iter(MAIN + "formula")]]
+    flagged = [
+        cf.get("sqref")
+        for cf in root.iter(MAIN + "conditionalFormatting")
+        if MARKER_FORMULA in [f.text for f in cf.iter(MAIN + "formula")]
+    ]
     assert len(flagged) <= 1
     assert all("F52" not in sqref.split() for sqref in flagged)
 
@@ -201,15 +220,24 @@ def test_targets_and_roadmap_edits_survive(bundled, tmp_path):
 
     book = openpyxl.load_workbook(first)
     dashboard = book["Dashboard"]
-    target_row = next(r for r in range(1, dashboard.max_row + 1)
-                      if dashboard.cell(row=r, column=1).value == "B2")
+    target_row = next(
+        r
+        for r in range(1, dashboard.max_row + 1)
+        if dashboard.cell(row=r, column=1).value == "B2"
+    )
     dashboard.cell(row=target_row, column=6, value=3)
-    bad_row = next(r for r in range(1, dashboard.max_row + 1)
-                   if dashboard.cell(row=r, column=1).value == "C3")
+    bad_row = next(
+        r
+        for r in range(1, dashboard.max_row + 1)
+        if dashboard.cell(row=r, column=1).value == "C3"
+    )
     dashboard.cell(row=bad_row, column=6, value="soon")
     roadmap = book["Roadmap"]
-    owner_row = next(r for r in range(2, roadmap.max_row + 1)
-                     if roadmap.cell(row=r, column=4).value == "1.B.2.a")
+    owner_row = next(
+        r
+        for r in range(2, roadmap.max_row + 1)
+        if roadmap.cell(row=r, column=4).value == "1.B.2.a"
+    )
     roadmap.cell(row=owner_row, column=11, value="Dana")
     roadmap.cell(row=owner_row, column=12, value=datetime(2027, 3, 31))
     roadmap.cell(row=owner_row, column=13, value="in progress")
@@ -227,16 +255,21 @@ def test_targets_and_roadmap_edits_survive(bundled, tmp_path):
     assert next(a for a in data["areas"] if a["area"] == "B2")["target"] == 3
     assert [p["kind"] for p in data["problems"]] == ["invalid-target"]
     roadmap = openpyxl.load_workbook(current)["Roadmap"]
-    row = next(r for r in range(2, roadmap.max_row + 1)
-               if roadmap.cell(row=r, column=4).value == "1.B.2.a")
+    row = next(
+        r
+        for r in range(2, roadmap.max_row + 1)
+        if roadmap.cell(row=r, column=4).value == "1.B.2.a"
+    )
     assert roadmap.cell(row=row, column=11).value == "Dana"
     assert roadmap.cell(row=row, column=12).value == datetime(2027, 3, 31)
     assert roadmap.cell(row=row, column=13).value == "in progress"
     assert roadmap.cell(row=row, column=14).value == "=not a formula"
     assert roadmap.cell(row=row, column=14).data_type == "s"
     dashboard = openpyxl.load_workbook(current)["Dashboard"]
-    values = {dashboard.cell(row=r, column=1).value: dashboard.cell(row=r, column=6).value
-              for r in range(1, dashboard.max_row + 1)}
+    values = {
+        dashboard.cell(row=r, column=1).value: dashboard.cell(row=r, column=6).value
+        for r in range(1, dashboard.max_row + 1)
+    }
     assert values["B2"] == 3
 
     # --target wins for the run and leaves the stored target alone.
@@ -244,8 +277,10 @@ def test_targets_and_roadmap_edits_survive(bundled, tmp_path):
     outcome = score_workbook(current, flagged, target=5, now=NOW)
     assert {a.target for a in outcome.result.areas} == {5}
     dashboard = openpyxl.load_workbook(flagged)["Dashboard"]
-    values = {dashboard.cell(row=r, column=1).value: dashboard.cell(row=r, column=6).value
-              for r in range(1, dashboard.max_row + 1)}
+    values = {
+        dashboard.cell(row=r, column=1).value: dashboard.cell(row=r, column=6).value
+        for r in range(1, dashboard.max_row + 1)
+    }
     assert values["B2"] == 3
 
 
@@ -254,8 +289,11 @@ def test_done_rows_stay_on_roadmap(bundled, tmp_path):
     score_workbook(bundled, first, now=NOW)
     book = openpyxl.load_workbook(first)
     roadmap = book["Roadmap"]
-    row = next(r for r in range(2, roadmap.max_row + 1)
-               if roadmap.cell(row=r, column=4).value == "1.A.1.b")
+    row = next(
+        r
+        for r in range(2, roadmap.max_row + 1)
+        if roadmap.cell(row=r, column=4).value == "1.A.1.b"
+    )
     roadmap.cell(row=row, column=11, value="Sam")
     edited = tmp_path / "edited.xlsx"
     book.save(edited)
@@ -273,8 +311,10 @@ def test_done_rows_stay_on_roadmap(bundled, tmp_path):
 
 def test_xlsm_keeps_vba_and_ribbon_parts(bundled, tmp_path):
     vba = bytes(range(256)) * 8
-    ribbon = (b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui">'
-              b'<ribbon/></customUI>')
+    ribbon = (
+        b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui">'
+        b"<ribbon/></customUI>"
+    )
     source = parts(bundled)
     source["xl/vbaProject.bin"] = vba
     source["customUI/customUI14.xml"] = ribbon

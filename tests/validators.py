@@ -13,7 +13,16 @@ import pytest
 
 def audit_errors(path: Path) -> list[str]:
     """Return openxml-audit's error descriptions for a package (part: description)."""
-    command = [sys.executable, "-m", "openxml_audit", str(path), "-o", "json", "-m", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "openxml_audit",
+        str(path),
+        "-o",
+        "json",
+        "-m",
+        "0",
+    ]
     if shutil.which("openxml-audit"):
         command = ["openxml-audit", str(path), "-o", "json", "-m", "0"]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -36,9 +45,19 @@ def convert(path: Path, target: str, folder: Path) -> Path:
     """Convert with headless LibreOffice; return the converted file."""
     profile = folder / "lo-profile"
     completed = subprocess.run(
-        [soffice(), f"-env:UserInstallation=file://{profile}", "--headless",
-         "--convert-to", target, "--outdir", str(folder), str(path)],
-        capture_output=True, text=True, timeout=300,
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(folder),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     converted = folder / (path.stem + "." + target.split(":")[0])
     assert completed.returncode == 0, completed.stderr
