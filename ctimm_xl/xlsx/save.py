@@ -44,6 +44,12 @@ def office_lock_files(path: Path) -> list[Path]:
 
 
 def check_not_open(path: Path) -> None:
+    """Raise an OutputError if `path` is a folder or Excel or LibreOffice has it open."""
+    if path.is_dir():
+        raise OutputError(
+            f"{path}: is a folder, not a workbook file. Pass the path of an .xlsx "
+            "or .xlsm file, and give -o a file name."
+        )
     locks = office_lock_files(path)
     if locks:
         raise OutputError(
@@ -61,8 +67,9 @@ def exclusive(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
     file, a waiting run checks after locking that the path still names the
     file it locked, and locks again if not.
     """
-    if fcntl is None or not path.exists():
+    if fcntl is None or not path.is_file():
         # NOTE: on Windows no lock is taken; Excel's own lock file is still checked.
+        # Nothing else can be locked, and a folder is rejected by check_not_open.
         yield
         return
     deadline = time.monotonic() + wait
@@ -103,6 +110,7 @@ def write_package(
     """Write `merged` to `destination`, first copying the current file to `backup`."""
     folder = destination.parent
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(
             dir=folder, prefix=".~ctimm-", suffix=destination.suffix, delete=False
         )
@@ -146,8 +154,14 @@ def _write_zip(handle, merged: MergeResult, original: Package) -> None:
 
 def _copy_backup(source: Path, backup: Path) -> None:
     temporary = backup.with_name(".~ctimm-" + backup.name)
-    shutil.copy2(source, temporary)
-    os.replace(temporary, backup)
+    try:
+        shutil.copy2(source, temporary)
+        os.replace(temporary, backup)
+    finally:
+        # Reached with the copy still in place only when copying failed or a
+        # signal interrupted it.
+        if temporary.exists():
+            temporary.unlink()
 
 
 def _keep_mode(destination: Path, temporary: Path) -> None:
