@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -21,6 +22,9 @@ from .reading.assessment import SOURCES
 log = logging.getLogger("ctimm_xl")
 
 EXIT_VIOLATIONS = 3
+
+# Modules (relative to this package) that each add a command with register().
+_COMMAND_MODULES: list[str] = []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OUT",
         help="where to write it (default: workbook/CTI-MM.xlsm)",
     )
+    build.set_defaults(handler=_build)
+
+    # Further commands live in their own modules: each one's register(commands)
+    # adds a subparser whose defaults carry `handler`, called with the args.
+    for module in _COMMAND_MODULES:
+        importlib.import_module(module, __package__).register(commands)
     return parser
 
 
@@ -108,12 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "score":
             return _score(args)
-        if args.command == "build":
-            from .build import build_workbook
-
-            build_workbook(args.output)
-            log.info("built %s", args.output)
-            return 0
+        return args.handler(args)
     except CtimmError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -125,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
     return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build_workbook
+
+    build_workbook(args.output)
+    log.info("built %s", args.output)
+    return 0
 
 
 def _terminate(signum, frame):  # noqa: ARG001
