@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import LayoutError, UsageError
 from ..ids import id_from_description, link_ids
-from ..model import Answer, CellRef, Control, Finding, Kind, column_letter
+from ..model import Answer, CellRef, Control, Finding, Kind, column_letter, quote_sheet
 from ..text import fold
 from ..xlsx.package import Package
 from ..xlsx.workbook import WorkbookParts
@@ -36,6 +36,7 @@ class SheetScan:
     rows: list[RawRow]
     rollup: bool = False
     has_answers: bool = False
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -69,12 +70,15 @@ def read_assessment(
         rows, misses = scan_tables(entry.name, cells.rows())
         near_misses.extend(misses)
         if rows:
-            scans.append(_classify(SheetScan(entry.name, rows)))
+            scans.append(
+                _classify(SheetScan(entry.name, rows, merges=list(cells.merges)))
+            )
 
     if not scans:
         raise _no_table_error(package.path, near_misses)
     chosen, ignored = _choose(scans, source, package.path)
     controls, problems = _build_controls(chosen)
+    problems += _merged_answers(chosen, controls)
     return Assessment(
         package.path,
         controls,
@@ -154,6 +158,31 @@ def _build_controls(scans: list[SheetScan]) -> tuple[list[Control], list[Finding
             seen[key] = str(control.answer_cell)
             controls.append(control)
     return controls, problems
+
+
+def _merged_answers(scans: list[SheetScan], controls: list[Control]) -> list[Finding]:
+    """Report controls whose answer cell is merged into the answer cell of a row above."""
+    found = []
+    merges = {scan.name: scan.merges for scan in scans}
+    for control in controls:
+        cell = control.answer_cell
+        for top, left, bottom, right in merges.get(cell.sheet, []):
+            inside = top <= cell.row <= bottom and left <= cell.column <= right
+            if not inside or (cell.row, cell.column) == (top, left):
+                continue
+            first = f"{column_letter(left)}{top}"
+            span = f"{first}:{column_letter(right)}{bottom}"
+            found.append(
+                Finding(
+                    "merged-answer",
+                    str(control.id),
+                    str(cell),
+                    f"{control.id}: its answer cell is merged into {span}, so only "
+                    f"{first} holds an answer and this control counts as unanswered. "
+                    "Unmerge the cells and answer each row.",
+                )
+            )
+    return found
 
 
 def _control_from_row(row: RawRow, problems: list[Finding]) -> Control | None:
@@ -274,7 +303,7 @@ def _preview(text: str) -> str:
 def _no_table_error(path: Path, near_misses: list[NearMiss]) -> LayoutError:
     if near_misses:
         miss = near_misses[0]
-        where = f"'{miss.sheet}'!{column_letter(1)}{miss.row}"
+        where = f"{quote_sheet(miss.sheet)}!{column_letter(1)}{miss.row}"
         return LayoutError(
             f"{path}: no control table found. Row {miss.row} of sheet "
             f"{miss.sheet!r} ({where}) looks like a header but has no "

@@ -19,7 +19,7 @@ from lxml import etree
 from .. import limits
 from ..errors import WorkbookError
 from ..model import column_letter, quote_sheet
-from .package import NS_MAIN, dtd_error, check_no_dtd
+from .package import NS_MAIN, check_no_dtd, dtd_error, malformed_error
 
 _C = f"{{{NS_MAIN}}}c"
 _ROW = f"{{{NS_MAIN}}}row"
@@ -141,17 +141,17 @@ class SheetCells:
             elif tag == _MERGE and event == "end":
                 self._add_merge(element.get("ref", ""))
 
-    def _row_number(self, given: str | None, previous: int) -> int:
-        if not given:
+    def _row_number(self, attribute: str | None, previous: int) -> int:
+        if not attribute:
             number = previous + 1
-        elif given.isascii() and given.isdigit():
-            number = int(given)
+        elif attribute.isascii() and attribute.isdigit():
+            number = int(attribute)
         else:
             number = 0
         if not 1 <= number <= limits.MAX_ROW_NUMBER:
             raise WorkbookError(
                 f"{self._path}: sheet {self._sheet!r} has a row numbered "
-                f"{given!r}, but Excel rows are numbered 1 to "
+                f"{attribute!r}, but Excel rows are numbered 1 to "
                 f"{limits.MAX_ROW_NUMBER:,}; the file is damaged. Open it in Excel, "
                 "let Excel repair it and save a copy."
             )
@@ -245,15 +245,12 @@ def _iterparse(
     checked = False
     try:
         for event, element in context:
-            # check_no_dtd has looked at the bytes; this asks libxml2 itself, in
-            # case an encoding the byte scan does not decode hid a DTD.
+            # check_no_dtd scanned the bytes. This checks what libxml2 parsed,
+            # in case an encoding that the scan does not decode hid a DTD.
             if not checked:
                 if element.getroottree().docinfo.doctype:
                     raise dtd_error(path, part)
                 checked = True
             yield event, element
     except etree.XMLSyntaxError as exc:
-        raise WorkbookError(
-            f"{path}: part {part} is not well-formed XML ({exc}). The file is "
-            "damaged; open it in Excel, let Excel repair it and save a copy."
-        ) from None
+        raise malformed_error(path, part, exc) from None

@@ -35,8 +35,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
-# What may come before the root element besides a DTD: white space, the XML
-# declaration, processing instructions and comments (XML 1.0, production 22).
+# The prolog items allowed before the root element apart from a DTD: white
+# space, the XML declaration, processing instructions and comments (XML 1.0,
+# production 22).
 _PROLOG = re.compile(rb"(?:[ \t\r\n]+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 
 # Byte-order marks, and the first bytes of `<?` without one, of the encodings
@@ -123,17 +124,14 @@ def parse_xml(data: bytes, path: Path, part: str) -> etree._Element:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise WorkbookError(
-            f"{path}: part {part} is not well-formed XML ({exc}). The file is "
-            "damaged; open it in Excel, let Excel repair it and save a copy."
-        ) from None
+        raise malformed_error(path, part, exc) from None
     if root.getroottree().docinfo.doctype:
         raise dtd_error(path, part)
     return root
 
 
 def check_no_dtd(data: bytes, path: Path, part: str) -> None:
-    """Raise a WorkbookError if the part declares a DTD, before any parser sees it.
+    """Raise a WorkbookError if the part declares a DTD, before any parser reads it.
 
     A DTD can only stand in the prolog, so the prolog is skipped however long
     its comments are, and a UTF-16 or UTF-32 part is decoded first.
@@ -155,6 +153,15 @@ def _as_ascii_compatible(data: bytes) -> bytes:
     return data
 
 
+def malformed_error(path: Path, part: str, exc: etree.XMLSyntaxError) -> WorkbookError:
+    # libxml2's message can span lines; the CLI prints one line per error.
+    detail = " ".join(str(exc).split())
+    return WorkbookError(
+        f"{path}: part {part} is not well-formed XML ({detail}). The file is "
+        "damaged; open it in Excel, let Excel repair it and save a copy."
+    )
+
+
 def dtd_error(path: Path, part: str) -> WorkbookError:
     return WorkbookError(
         f"{path}: part {part} declares a DTD or XML entities, which Excel never "
@@ -165,10 +172,12 @@ def dtd_error(path: Path, part: str) -> WorkbookError:
 
 def open_package(path: Path) -> Package:
     """Read every part of the package at `path`, or raise a WorkbookError."""
-    _check_file(path)
+    check_file(path)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError):
+        # zipfile raises NotImplementedError for an unknown "version needed to
+        # extract" and UnicodeDecodeError (a ValueError) for a bad UTF-8 name.
         raise WorkbookError(
             f"{path}: the file is damaged or truncated (its zip directory cannot "
             "be read). Restore it from a backup or ask its sender again."
@@ -191,7 +200,8 @@ def _read_archive(archive: zipfile.ZipFile, path: Path) -> Package:
         for info in infos:
             if info.is_dir() or info.filename in parts:
                 continue
-            if info.flag_bits & 0x1:
+            # Flag bit 0 marks ZipCrypto; method 99 is WinZip's AES encryption.
+            if info.flag_bits & 0x1 or info.compress_type == 99:
                 raise WorkbookError(
                     f"{path}: part {info.filename} is encrypted inside the zip; "
                     "save the workbook without a password and try again."
@@ -207,7 +217,8 @@ def _read_archive(archive: zipfile.ZipFile, path: Path) -> Package:
     return Package(path, parts, order, by_name)
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
+    """Raise a WorkbookError unless `path` is a readable file that may be a workbook."""
     if not path.exists():
         raise WorkbookError(f"{path}: file not found. Check the path and try again.")
     if path.is_dir():
@@ -298,7 +309,8 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byt
     # zipfile stops at the declared size, and the read is bounded once more in
     # case a crafted header declares less than the part holds. zipfile passes a
     # damaged deflate or LZMA stream's own exception through (zlib.error,
-    # lzma.LZMAError), so those are caught along with its own.
+    # lzma.LZMAError), and a local header whose name is not valid UTF-8 raises
+    # UnicodeDecodeError, so those are caught along with zipfile's own.
     try:
         with archive.open(info) as handle:
             data = handle.read(limits.MAX_PART_BYTES + 1)
@@ -307,6 +319,7 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byt
         EOFError,
         OSError,
         NotImplementedError,
+        ValueError,
         zlib.error,
         lzma.LZMAError,
     ) as exc:

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import shutil
+import signal
 import tempfile
 import time
 import zipfile
@@ -107,20 +108,18 @@ def write_package(
     destination: Path,
     backup: Path | None = None,
 ) -> None:
-    """Write `merged` to `destination`, first copying the current file to `backup`."""
-    folder = destination.parent
+    """Write `merged` to `destination`, first copying the current file to `backup`.
+
+    A SIGINT or SIGTERM (which the CLI turns into KeyboardInterrupt) stops the
+    write and removes the temporary file; the destination is left as it was.
+    """
+    temporary: Path | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(
-            dir=folder, prefix=".~ctimm-", suffix=destination.suffix, delete=False
-        )
-    except OSError as exc:
-        raise OutputError(
-            f"{destination}: cannot write to the folder {folder} ({exc.strerror}). "
-            "Choose another output with -o, or fix the folder's permissions."
-        ) from None
-    temporary = Path(handle.name)
-    try:
+        # The name must be known before the file exists, or an interrupt right
+        # after creating it would leave a file that nothing removes.
+        with _interrupts_deferred():
+            handle = _create_temporary(destination)
+            temporary = Path(handle.name)
         with handle:
             _write_zip(handle, merged, original)
             handle.flush()
@@ -135,8 +134,40 @@ def write_package(
             "file is unchanged. Check the free space and permissions, then run again."
         ) from None
     finally:
-        if temporary.exists():
+        if temporary is not None and temporary.exists():
             temporary.unlink()
+
+
+def _create_temporary(destination: Path):
+    folder = destination.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.NamedTemporaryFile(
+            dir=folder, prefix=".~ctimm-", suffix=destination.suffix, delete=False
+        )
+    except OSError as exc:
+        raise OutputError(
+            f"{destination}: cannot write to the folder {folder} ({exc.strerror}). "
+            "Choose another output with -o, or fix the folder's permissions."
+        ) from None
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back until the block ends (POSIX only).
+
+    An exception raised while zipfile has an entry open leaves the ZipFile
+    unable to close (ValueError), which would hide the interrupt. Blocked
+    signals stay pending and are handled as soon as the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _write_zip(handle, merged: MergeResult, original: Package) -> None:
@@ -149,7 +180,10 @@ def _write_zip(handle, merged: MergeResult, original: Package) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             if old is not None:
                 info.external_attr = old.external_attr
-            archive.writestr(info, merged.parts[name])
+            # An interrupt waits for the current part (at most
+            # limits.MAX_PART_BYTES) and then stops the write between parts.
+            with _interrupts_deferred():
+                archive.writestr(info, merged.parts[name])
 
 
 def _copy_backup(source: Path, backup: Path) -> None:
