@@ -63,10 +63,29 @@ _HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True
 
 
 def build_workbook(output: Path) -> None:
-    """Write the blank control workbook to `output` (.xlsm or .xlsx)."""
-    data = render_workbook(load_catalogue(), macro=output.suffix.lower() == ".xlsm")
+    """Write the blank control workbook to `output`.
+
+    An .xlsm gets the CTI-MM ribbon, the VBA project and the xlwings
+    settings sheet, as `ctimm attach` adds them; an .xlsx is the bare layout.
+    """
+    macro = output.suffix.lower() == ".xlsm"
+    data = render_workbook(load_catalogue(), macro=macro)
+    if macro:
+        from .vba.attach import Settings, attach_package
+        from .xlsx.package import package_from_bytes
+
+        merged = attach_package(package_from_bytes(data, str(output)), Settings())
+        data = _zip_parts(merged.parts, merged.order)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
+
+
+def _zip_parts(parts: dict[str, bytes], order: list[str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in order:
+            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_TIME), parts[name])
+    return out.getvalue()
 
 
 def render_workbook(entries: list[Entry], *, macro: bool = True) -> bytes:
@@ -196,11 +215,5 @@ def _normalise(data: bytes, macro: bool) -> bytes:
             core = core[:start] + opening + stamp + core[end:]
     parts["docProps/core.xml"] = core.encode("utf-8")
 
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in source.namelist() + ["xl/sharedStrings.xml"]:
-            if name in parts:
-                archive.writestr(
-                    zipfile.ZipInfo(name, date_time=_ZIP_TIME), parts.pop(name)
-                )
-    return out.getvalue()
+    names = [name for name in source.namelist() if name in parts]
+    return _zip_parts(parts, [*names, "xl/sharedStrings.xml"])
