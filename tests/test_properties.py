@@ -26,32 +26,53 @@ def assessments(draw, max_controls=40):
     """Random controls (unique IDs, some indicators) with random answers and links."""
     keys = draw(
         st.lists(
-            st.tuples(st.integers(1, 5), st.sampled_from(INTELS), st.integers(1, 5),
-                      st.sampled_from("abcdef")),
-            min_size=1, max_size=max_controls, unique=True,
+            st.tuples(
+                st.integers(1, 5),
+                st.sampled_from(INTELS),
+                st.integers(1, 5),
+                st.sampled_from("abcdef"),
+            ),
+            min_size=1,
+            max_size=max_controls,
+            unique=True,
         )
     )
     ids = [f"{level}.{intel}.{phase}.{letter}" for level, intel, phase, letter in keys]
     controls = []
     for index, text in enumerate(ids):
-        kind = "indicator" if text.startswith("1.") and draw(st.booleans()) and index % 3 == 0 \
+        kind = (
+            "indicator"
+            if text.startswith("1.") and draw(st.booleans()) and index % 3 == 0
             else "action"
+        )
         links = draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
         controls.append(
-            make_control(text, draw(st.sampled_from(ANSWERS)), kind=kind, links=links,
-                         row=index + 1)
+            make_control(
+                text,
+                draw(st.sampled_from(ANSWERS)),
+                kind=kind,
+                links=links,
+                row=index + 1,
+            )
         )
     return controls
 
 
 def run(controls, **kwargs):
-    return evaluate("mem", controls, source_sheets=["S"], ignored_sheets=[], problems=[],
-                    **kwargs)
+    return evaluate(
+        "mem", controls, source_sheets=["S"], ignored_sheets=[], problems=[], **kwargs
+    )
 
 
 def brute_force_level(controls, intel, phase):
-    applicable = [c for c in controls if c.kind is Kind.ACTION and c.answer is not Answer.NA
-                  and c.id.intel == intel and c.id.phase == phase]
+    applicable = [
+        c
+        for c in controls
+        if c.kind is Kind.ACTION
+        and c.answer is not Answer.NA
+        and c.id.intel == intel
+        and c.id.phase == phase
+    ]
     best = 0
     for level in range(0, 6):
         if all(c.answer is Answer.YES for c in applicable if c.level <= level):
@@ -88,8 +109,10 @@ def test_roadmap_lists_exactly_unmet_actions(controls, target):
     result = run(controls, target=target)
     targets = {a.area: a.target for a in result.areas}
     expected = {
-        str(c.id) for c in controls
-        if c.kind is Kind.ACTION and c.answer not in (Answer.YES, Answer.NA)
+        str(c.id)
+        for c in controls
+        if c.kind is Kind.ACTION
+        and c.answer not in (Answer.YES, Answer.NA)
         and c.level <= targets[c.area]
     }
     listed = [str(s.control.id) for s in result.roadmap]
@@ -131,8 +154,11 @@ def workbook_from(controls) -> bytes:
     return render_workbook(entries, macro=False)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(controls=assessments(max_controls=25))
 def test_dashboard_and_reread_agree_with_json(controls, tmp_path_factory):
     folder = tmp_path_factory.mktemp("prop")
@@ -148,10 +174,17 @@ def test_dashboard_and_reread_agree_with_json(controls, tmp_path_factory):
     scored = folder / "out.xlsx"
     first = score_workbook(source, scored, now=datetime(2026, 1, 1)).result.to_json()
     again = score_workbook(scored, write=False).result.to_json()
-    for key in ("areas", "rollups", "completeness", "violations", "roadmap", "controls"):
+    for key in (
+        "areas",
+        "rollups",
+        "completeness",
+        "violations",
+        "roadmap",
+        "controls",
+    ):
         assert again[key] == first[key], key
 
-    dashboard = openpyxl.load_workbook(scored)["Dashboard"]
+    dashboard = openpyxl.load_workbook(scored, data_only=True)["Dashboard"]
     rows = list(dashboard.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "Area")
     table = {r[0]: r for r in rows[start + 1 : start + 16]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from datetime import datetime
@@ -14,7 +15,10 @@ from lxml import etree
 from validators import audit_errors, convert
 
 from ctimm_xl.app import score_workbook
+from ctimm_xl.render.history import HEADER_ROW as HISTORY_HEADER_ROW
 from ctimm_xl.xlsx.flags import MARKER_FORMULA
+from ctimm_xl.xlsx.package import open_package
+from ctimm_xl.xlsx.workbook import WorkbookParts
 
 NOW = datetime(2026, 6, 1, 9, 30)
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -93,43 +97,89 @@ def test_user_cell_values_unchanged(seed, tmp_path):
         assert new_values == old_values, sheet.title
 
 
-def test_rerun_changes_nothing(seed, tmp_path):
+def sheet_tree(path: Path, name: str) -> set[str]:
+    """The part of sheet `name` and every part it reaches (its table, drawing, chart)."""
+    package = open_package(path)
+    entry = next(e for e in WorkbookParts(package).sheets if e.name == name)
+    found = [entry.part]
+    for part in found:
+        found += [
+            rel.target
+            for rel in package.rels(part)
+            if not rel.external and rel.target not in found
+        ]
+    return set(found)
+
+
+def history_rows(path: Path) -> list[tuple]:
+    sheet = openpyxl.load_workbook(path)["History"]
+    rows = list(sheet.iter_rows(min_row=HISTORY_HEADER_ROW, values_only=True))
+    return [row for row in rows[1:] if any(value is not None for value in row)]
+
+
+def without_history_print_area(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """The parts with the History sheet's print area, which grows by a row per run, cut."""
+    cut = dict(parts)
+    cut["xl/workbook.xml"] = re.sub(
+        rb"<definedName name=\"_xlnm.Print_Area\" localSheetId=\"\d+\">"
+        rb"'History'![^<]*</definedName>",
+        b"",
+        parts["xl/workbook.xml"],
+    )
+    return cut
+
+
+def test_rerun_changes_nothing_but_history(seed, tmp_path):
     score_workbook(seed, now=NOW)
-    first = parts(seed)
+    first = without_history_print_area(parts(seed))
     names = zipfile.ZipFile(seed).namelist()
-    for _ in range(2):
+    # Each run appends its row to History, which grows the shared-strings count.
+    growing = sheet_tree(seed, "History") | {"xl/sharedStrings.xml"}
+    for run in range(2):
         score_workbook(seed, now=NOW)
-        assert parts(seed) == first
+        again = without_history_print_area(parts(seed))
+        assert {n for n in first if first[n] != again[n]} <= growing
         assert zipfile.ZipFile(seed).namelist() == names
+        assert len(history_rows(seed)) == run + 2
 
 
 def test_rerun_changes_only_timestamp(bundled, tmp_path):
     score_workbook(bundled, now=NOW)
-    one = parts(bundled)
+    one = without_history_print_area(parts(bundled))
     score_workbook(bundled, now=datetime(2027, 1, 2, 3, 4))
-    two = parts(bundled)
-    differing = [n for n in one if one[n] != two[n]]
-    assert len(differing) == 1
+    two = without_history_print_area(parts(bundled))
+    differing = {n for n in one if one[n] != two[n]}
+    dashboard = sheet_tree(bundled, "Dashboard")
+    history = sheet_tree(bundled, "History") | {"xl/sharedStrings.xml"}
+    assert len(differing & dashboard) == 1
+    assert differing - dashboard <= history
     book = openpyxl.load_workbook(bundled)
     assert book["Dashboard"]["B2"].value == datetime(2027, 1, 2, 3, 4)
+    rows = history_rows(bundled)
+    assert [row[0] for row in rows] == [NOW, datetime(2027, 1, 2, 3, 4)]
+    assert rows[0][1:] == rows[1][1:]
 
 
 def test_generated_sheets_are_marked_and_tables(bundled, tmp_path):
     out = tmp_path / "out.xlsm"
     score_workbook(bundled, out, now=NOW)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[-3:] == ["Dashboard", "Checks", "Roadmap"]
+    assert book.sheetnames[-4:] == ["Dashboard", "Checks", "Roadmap", "History"]
     assert set(book["Checks"].tables) == {"CTIMM_Checks"}
     assert set(book["Roadmap"].tables) == {"CTIMM_Roadmap"}
+    assert set(book["History"].tables) == {"CTIMM_History"}
     names = {name for name in book.defined_names}
-    assert {"ctimm_xl.Dashboard", "ctimm_xl.Checks", "ctimm_xl.Roadmap"} <= names
+    marks = {
+        f"ctimm_xl.{name}" for name in ("Dashboard", "Checks", "Roadmap", "History")
+    }
+    assert marks <= names
 
 
 def test_dashboard_agrees_with_json(seed, tmp_path):
     out = tmp_path / "scored.xlsx"
     outcome = score_workbook(seed, out, now=NOW)
     data = outcome.result.to_json()
-    sheet = openpyxl.load_workbook(out)["Dashboard"]
+    sheet = openpyxl.load_workbook(out, data_only=True)["Dashboard"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows.index(next(r for r in rows if r[0] == "Area"))
     table = {r[0]: r for r in rows[header + 1 : header + 16]}

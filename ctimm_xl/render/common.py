@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -34,6 +36,25 @@ def put_text(sheet: Worksheet, row: int, column: int, text: str):
     cell.value = cleaned
     cell.data_type = "s"
     return cell
+
+
+@dataclass
+class Formulas:
+    """The formulas written to the scratch sheets, with the value each computes.
+
+    openpyxl writes a formula without a cached value, so `render_report`
+    patches these values in after saving; Excel and viewers then show numbers
+    before any recalculation.
+    """
+
+    values: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def put(self, sheet: Worksheet, row: int, column: int, formula: str, value):
+        """Write `formula` (without the leading `=`) and record `value` as its result."""
+        cell = sheet.cell(row=row, column=column)
+        cell.value = "=" + formula
+        self.values.setdefault(sheet.title, {})[cell.coordinate] = value
+        return cell
 
 
 def put(sheet: Worksheet, row: int, column: int, value):

@@ -3,41 +3,113 @@
 The scratch workbook is never shown to the user: its sheet parts are merged
 into the user's package by `ctimm_xl.xlsx.merge`, so openpyxl never loads and
 re-saves the user's file (which would drop form controls and other parts).
+openpyxl writes formulas without results, so the results computed here are
+patched into the saved sheets as cached values.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime
 
+from lxml import etree
 from openpyxl import Workbook
 
 from ..core.result import Result
+from ..xlsx.package import NS_MAIN, package_from_bytes
+from ..xlsx.workbook import WorkbookParts
 from .checks_sheet import render_checks
+from .common import Formulas
 from .dashboard import render_dashboard
-from .previous import CHECKS, DASHBOARD, ROADMAP, Previous
+from .formulas import live_rows
+from .history import render_history
+from .previous import CHECKS, DASHBOARD, HISTORY, ROADMAP, Previous, read_answer_rows
 from .roadmap_sheet import render_roadmap
+
+_M = f"{{{NS_MAIN}}}"
 
 
 def render_report(
     result: Result,
     previous: Previous,
     scored_at: datetime,
-    sheets: tuple[str, ...] = (DASHBOARD, CHECKS, ROADMAP),
+    sheets: tuple[str, ...] = (DASHBOARD, CHECKS, ROADMAP, HISTORY),
 ) -> bytes:
     """Return an .xlsx holding the requested report sheets, in that order."""
     workbook = Workbook()
     workbook.remove(workbook.active)
+    formulas = Formulas()
     for name in sheets:
         sheet = workbook.create_sheet(name)
         if name == DASHBOARD:
-            render_dashboard(sheet, result, scored_at, previous.invalid_targets)
+            source = (
+                read_answer_rows(previous.workbook, result.source_sheets)
+                if previous.workbook is not None
+                else None
+            )
+            render_dashboard(
+                sheet,
+                result,
+                scored_at,
+                previous.invalid_targets,
+                live_rows(result, source),
+                formulas,
+            )
         elif name == CHECKS:
             render_checks(sheet, result)
         elif name == ROADMAP:
-            render_roadmap(sheet, result, previous)
+            render_roadmap(sheet, result, previous, formulas)
+        elif name == HISTORY:
+            render_history(
+                sheet,
+                result,
+                previous.history,
+                scored_at,
+                previous.last_modified_by,
+            )
         else:
             raise ValueError(f"unknown report sheet {name!r}")
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return cache_results(buffer.getvalue(), formulas)
+
+
+def cache_results(data: bytes, formulas: Formulas) -> bytes:
+    """Write each formula's result into its cell's `<v>` in a saved scratch workbook."""
+    package = package_from_bytes(data, "report")
+    parts = dict(package.parts)
+    for entry in WorkbookParts(package).sheets:
+        values = formulas.values.get(entry.name)
+        if not values or entry.part is None:
+            continue
+        root = package.xml(entry.part)
+        for cell in root.iter(_M + "c"):
+            reference = cell.get("r")
+            if cell.find(_M + "f") is None or reference not in values:
+                continue
+            _set_cached(cell, values[reference])
+        parts[entry.part] = etree.tostring(
+            root, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in package.order:
+            archive.writestr(name, parts[name])
     return buffer.getvalue()
+
+
+def _set_cached(cell: etree._Element, value: object) -> None:
+    element = cell.find(_M + "v")
+    if element is None:
+        element = etree.SubElement(cell, _M + "v")
+    if isinstance(value, bool):
+        cell.set("t", "b")
+        element.text = "1" if value else "0"
+    elif isinstance(value, (int, float)):
+        cell.attrib.pop("t", None)
+        number = float(value)
+        element.text = str(int(number)) if number.is_integer() else repr(number)
+    else:
+        cell.set("t", "str")
+        element.text = str(value)

@@ -1,23 +1,34 @@
-"""The Roadmap sheet: open steps in order, then steps the user tracked that are done."""
+"""The Roadmap sheet: open steps in order, then steps the user tracked that are done.
+
+Beside the roadmap, a small table totals per roadmap level the open steps,
+the Process, People and Technology entries they need, and their Effort.
+"""
 
 from __future__ import annotations
 
+import heapq
+from dataclasses import replace
+
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core.result import Result
-from ..model import Answer, Control, area_label
+from ..model import MAX_LEVEL, Answer, Control, RoadmapStep, area_label, column_letter
+from ..text import fold
 from ..xlsx.cells import Cell
 from .common import (
     DATE_FORMAT,
     HEADER_FILL,
+    HEADER_FONT,
     TOP,
     WRAP,
+    Formulas,
     add_table,
     header_row,
     put,
-    set_widths,
+    put_text,
 )
-from .previous import USER_COLUMNS, Previous
+from .previous import MAX_ESTIMATE, USER_COLUMNS, Previous
 
 ROADMAP_TABLE = "CTIMM_Roadmap"
 ROADMAP_COLUMNS = [
@@ -32,23 +43,105 @@ ROADMAP_COLUMNS = [
     "People",
     "Technology",
     *USER_COLUMNS,
+    "Priority",
 ]
 _WRAPPED = {"Description", "Reason", "Process", "People", "Technology", "Notes"}
+_RESOURCES = ("Process", "People", "Technology")
+DONE = "done"
+
+TOTALS_COLUMNS = [
+    "Roadmap level",
+    "Open steps",
+    "Process entries",
+    "People entries",
+    "Technology entries",
+    "Steps with effort",
+    "Effort total",
+]
+# The totals start two columns right of the roadmap table.
+TOTALS_FIRST_COLUMN = len(ROADMAP_COLUMNS) + 2
 
 
-def render_roadmap(sheet: Worksheet, result: Result, previous: Previous) -> None:
+def _letter(name: str) -> str:
+    return column_letter(ROADMAP_COLUMNS.index(name) + 1)
+
+
+def priority(impact: int | None, effort: int | None) -> int | None:
+    """Return impact + (4 − effort), from 2 (low impact, high effort) to 6, or None."""
+    if impact is None or effort is None:
+        return None
+    return impact + (MAX_ESTIMATE + 1 - effort)
+
+
+NEUTRAL_PRIORITY = 4  # priority(2, 2), for a step without estimates
+
+
+def order_by_priority(
+    steps: list[RoadmapStep], estimates: dict[str, dict[str, int]]
+) -> list[RoadmapStep]:
+    """Reorder the steps of each roadmap level by priority, highest first.
+
+    The planned order stays a valid one: a step still follows every step it
+    builds on. A step without a priority counts as the middle one (impact 2,
+    effort 2), and steps of equal priority keep their planned order. Steps
+    are renumbered from 1.
+    """
+    priorities = {
+        key: priority(values.get("Impact"), values.get("Effort"))
+        for key, values in estimates.items()
+    }
+    if not any(value is not None for value in priorities.values()):
+        return steps
+    keys = [str(step.control.id) for step in steps]
+    position = {key: index for index, key in enumerate(keys)}
+    # The planned order honours every link it uses. A link that points
+    # backwards in it was left out of the plan, because it is part of a cycle.
+    before: dict[str, set[str]] = {key: set() for key in keys}
+    after: dict[str, list[str]] = {key: [] for key in keys}
+    for step in steps:
+        source = str(step.control.id)
+        for link in step.control.links:
+            target = str(link)
+            if target in position and position[source] < position[target]:
+                if source not in before[target]:
+                    before[target].add(source)
+                    after[source].append(target)
+
+    def sort_key(key: str) -> tuple[int, int, int, str]:
+        step = steps[position[key]]
+        value = priorities.get(key)
+        return (step.unlocks_level, -(value or NEUTRAL_PRIORITY), position[key], key)
+
+    ready = [sort_key(key) for key in keys if not before[key]]
+    heapq.heapify(ready)
+    ordered: list[RoadmapStep] = []
+    while ready:
+        key = heapq.heappop(ready)[-1]
+        ordered.append(replace(steps[position[key]], step=len(ordered) + 1))
+        for follower in after[key]:
+            before[follower].discard(key)
+            if not before[follower]:
+                heapq.heappush(ready, sort_key(follower))
+    return ordered
+
+
+def render_roadmap(
+    sheet: Worksheet, result: Result, previous: Previous, formulas: Formulas
+) -> None:
     header_row(sheet, 1, ROADMAP_COLUMNS)
     for column in range(1, len(ROADMAP_COLUMNS) + 1):
         sheet.cell(row=1, column=column).fill = HEADER_FILL
     row = 1
     placed = set()
-    for step in result.roadmap:
+    written: list[tuple[int | str, int, Control]] = []
+    for step in order_by_priority(result.roadmap, previous.estimates):
         row += 1
         control = step.control
         placed.add(str(control.id))
         _write_row(
             sheet, row, step.step, step.unlocks_level, control, step.reason, previous
         )
+        written.append((step.step, step.unlocks_level, control))
 
     # Rows of an earlier roadmap that left it stay, marked done, when the user
     # tracked them or the control is now Yes or N/A.
@@ -66,10 +159,19 @@ def render_roadmap(sheet: Worksheet, result: Result, previous: Previous) -> None
             reason = f"now {control.answer.value}"
         else:
             reason = "above the area's target level; kept because it was tracked"
-        _write_row(sheet, row, "done", control.level, control, reason, previous)
+        _write_row(sheet, row, DONE, control.level, control, reason, previous)
+        written.append((DONE, control.level, control))
 
+    for offset, (_step, _level, control) in enumerate(written, start=2):
+        _priority_cell(sheet, offset, control, previous, formulas)
+    last = max(row, 2)
     add_table(sheet, ROADMAP_TABLE, 1, row, len(ROADMAP_COLUMNS))
-    set_widths(sheet, [7, 9, 30, 10, 60, 10, 50, 36, 30, 30, 16, 12, 12, 30])
+    _estimate_validation(sheet, last)
+    _totals(sheet, last, written, previous, formulas)
+    widths = [7, 9, 30, 10, 60, 10, 50, 36, 30, 30, 16, 12, 12, 30, 9, 9, 9, 2]
+    widths += [10, 10, 12, 12, 12, 11, 10]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[column_letter(index)].width = width
     sheet.freeze_panes = "E2"
 
 
@@ -98,8 +200,9 @@ def _write_row(
     for name in USER_COLUMNS:
         values.append(_typed_value(typed.get(name)))
     for offset, value in enumerate(values, start=1):
-        cell = put(sheet, row, offset, value)
         name = ROADMAP_COLUMNS[offset - 1]
+        # An empty resource stays an empty cell, so the totals' COUNTIFS skip it.
+        cell = put(sheet, row, offset, None if value == "" else value)
         cell.alignment = WRAP if name in _WRAPPED else TOP
         if name == "Due" and isinstance(value, float):
             cell.number_format = DATE_FORMAT
@@ -111,3 +214,124 @@ def _typed_value(cell: Cell | None):
     if cell.kind in ("number", "bool"):
         return cell.value
     return str(cell.value)
+
+
+def _priority_cell(
+    sheet: Worksheet, row: int, control: Control, previous: Previous, formulas: Formulas
+) -> None:
+    impact = f"{_letter('Impact')}{row}"
+    effort = f"{_letter('Effort')}{row}"
+    checks = ",".join(
+        f"{ref}>=1,{ref}<={MAX_ESTIMATE},INT({ref})={ref}" for ref in (impact, effort)
+    )
+    formula = (
+        f"IF(AND(ISNUMBER({impact}),ISNUMBER({effort})),"
+        f'IF(AND({checks}),{impact}+({MAX_ESTIMATE + 1}-{effort}),""),"")'
+    )
+    estimates = previous.estimates.get(str(control.id), {})
+    value = priority(estimates.get("Impact"), estimates.get("Effort"))
+    cell = formulas.put(
+        sheet,
+        row,
+        ROADMAP_COLUMNS.index("Priority") + 1,
+        formula,
+        "" if value is None else value,
+    )
+    cell.alignment = TOP
+
+
+def _estimate_validation(sheet: Worksheet, last: int) -> None:
+    validation = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="1",
+        formula2=str(MAX_ESTIMATE),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Estimate from 1 to 3",
+        error="Type 1 (low), 2 or 3 (high), or leave the cell empty.",
+        promptTitle="Estimate",
+        prompt="1 = low, 2 = medium, 3 = high. Priority = Impact + (4 - Effort).",
+        showInputMessage=True,
+    )
+    validation.add(f"{_letter('Impact')}2:{_letter('Effort')}{last}")
+    sheet.add_data_validation(validation)
+
+
+def _has_entry(text: str) -> bool:
+    return bool(text.strip()) and fold(text) != "n/a"
+
+
+def _totals(
+    sheet: Worksheet,
+    last: int,
+    written: list[tuple[int | str, int, Control]],
+    previous: Previous,
+    formulas: Formulas,
+) -> None:
+    first_column = TOTALS_FIRST_COLUMN
+    header_row(sheet, 1, TOTALS_COLUMNS, first_column)
+    for offset in range(len(TOTALS_COLUMNS)):
+        cell = sheet.cell(row=1, column=first_column + offset)
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+
+    def span(name: str) -> str:
+        letter = _letter(name)
+        return f"${letter}$2:${letter}${last}"
+
+    open_rows = f'{span("Step")},"<>{DONE}"'
+    totals = [0.0] * len(TOTALS_COLUMNS)
+    for level in range(1, MAX_LEVEL + 1):
+        row = 1 + level
+        put(sheet, row, first_column, level)
+        rows = [
+            control
+            for step, unlocks, control in written
+            if step != DONE and unlocks == level
+        ]
+        criteria = f"{span('Unlocks level')},{level},{open_rows}"
+        efforts = [_typed_number(previous, c, "Effort") for c in rows]
+        numbers = [value for value in efforts if value is not None]
+        cells: list[tuple[str, float]] = [(f"COUNTIFS({criteria})", len(rows))]
+        for name in _RESOURCES:
+            cells.append(
+                (
+                    f'COUNTIFS({criteria},{span(name)},"?*",{span(name)},"<>n/a")',
+                    sum(_has_entry(getattr(c, name.lower())) for c in rows),
+                )
+            )
+        cells.append(
+            (
+                f'COUNTIFS({criteria},{span("Effort")},">0")',
+                sum(value > 0 for value in numbers),
+            )
+        )
+        cells.append((f"SUMIFS({span('Effort')},{criteria})", sum(numbers)))
+        for offset, (formula, value) in enumerate(cells, start=1):
+            formulas.put(sheet, row, first_column + offset, formula, value)
+            totals[offset] += value
+    row = 2 + MAX_LEVEL
+    put_text(sheet, row, first_column, "All").font = HEADER_FONT
+    for offset in range(1, len(TOTALS_COLUMNS)):
+        letter = column_letter(first_column + offset)
+        formulas.put(
+            sheet,
+            row,
+            first_column + offset,
+            f"SUM({letter}2:{letter}{row - 1})",
+            totals[offset],
+        ).font = HEADER_FONT
+    put_text(
+        sheet,
+        row + 1,
+        first_column,
+        "Open steps per level; entries count non-empty resources other than n/a.",
+    )
+
+
+def _typed_number(previous: Previous, control: Control, name: str) -> float | None:
+    cell = previous.user_columns.get(str(control.id), {}).get(name)
+    if cell is None or cell.kind != "number":
+        return None
+    return float(cell.value)  # type: ignore[arg-type]

@@ -4,7 +4,9 @@ The user's parts are copied as they are. Only these change: the workbook part,
 its relationships, `[Content_Types].xml`, the styles and shared-strings parts,
 and, where flags are added or removed, the control sheets' own parts. The
 report sheets come from a scratch workbook that openpyxl wrote; their style
-and string indexes are renumbered into the user's styles and strings.
+and string indexes are renumbered into the user's styles and strings. Every
+part a scratch sheet reaches through relationships (tables, drawings, charts
+and whatever those charts point to) is copied under a fresh name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .package import (
     REL_STYLES,
     REL_WORKSHEET,
     Package,
+    Relationship,
     parse_xml,
     rels_part_name,
 )
@@ -41,8 +44,13 @@ _CT_SST = (
 )
 _CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 _REL_TABLE = NS_REL + "/table"
+# Relationships that lead out of a sheet's own tree: removing a generated
+# sheet never follows them.
+_NEVER_FOLLOWED = {REL_WORKSHEET, REL_STYLES, REL_SHARED_STRINGS}
 _SST_REFERENCE = re.compile(rb"<c\b[^>]*\bt=(?:\"s\"|'s')")
 
+# Sheet-scoped defined names that carry a report sheet's print settings.
+_SHEET_PRINT_NAMES = {"_xlnm.Print_Area", "_xlnm.Print_Titles"}
 # Child order of <workbook> (CT_Workbook) after <sheets>, for placing definedNames.
 _BEFORE_DEFINED_NAMES = ("sheets", "functionGroups", "externalReferences")
 
@@ -178,8 +186,14 @@ class PackageEditor:
 
     def check_can_write(self, names: tuple[str, ...]) -> None:
         marked = self.workbook.marked_sheets
-        for name in names:
-            if self.sheet_element(name) is not None and name not in marked:
+        # Excel compares sheet names without regard to case.
+        taken = {
+            s.get("name", "").casefold(): s.get("name")
+            for s in self.book.iter(_M + "sheet")
+        }
+        for wanted in names:
+            name = taken.get(wanted.casefold())
+            if name is not None and name not in marked:
                 raise OutputError(
                     f"{self.package.path}: the workbook already has a sheet named "
                     f"{name!r} that ctimm did not create, and ctimm never overwrites "
@@ -187,18 +201,48 @@ class PackageEditor:
                 )
 
     def _remove_part_tree(self, part: str) -> None:
-        """Remove a generated part and the parts only it points to (tables, drawings)."""
-        for rel in self.package.rels(part) if part in self.package.parts else []:
-            if (
-                not rel.external
-                and rel.target in self.parts
-                and rel.type != REL_WORKSHEET
-            ):
-                self._remove_part_tree(rel.target)
-        for name in (part, rels_part_name(part)):
-            if name in self.parts:
-                del self.parts[name]
-                self._set_override(name, None)
+        """Remove a generated sheet part and the parts only it reaches (tables, charts).
+
+        A part that something outside the tree still points to, such as an
+        image that Excel shares between two drawings, is kept.
+        """
+        tree = self._part_tree(part)
+        outside_targets: set[str] = set()
+        for name in self.parts:
+            if not name.endswith(".rels"):
+                continue
+            source = _source_of_rels(name)
+            if source in tree or source not in self.parts:
+                continue
+            outside_targets.update(
+                rel.target for rel in self.package.rels(source) if not rel.external
+            )
+        for name in tree:
+            if name != part and name in outside_targets:
+                continue
+            for doomed in (name, rels_part_name(name)):
+                if doomed in self.parts:
+                    del self.parts[doomed]
+                    self._set_override(doomed, None)
+
+    def _part_tree(self, part: str) -> list[str]:
+        """Return `part` and every part it reaches by internal relationships."""
+        found = [part]
+        position = 0
+        while position < len(found):
+            current = found[position]
+            position += 1
+            if current not in self.package.parts:
+                continue
+            for rel in self.package.rels(current):
+                if (
+                    not rel.external
+                    and rel.target in self.parts
+                    and rel.type not in _NEVER_FOLLOWED
+                    and rel.target not in found
+                ):
+                    found.append(rel.target)
+        return found
 
     def drop_sheets(self, names: tuple[str, ...]) -> None:
         """Remove the parts of earlier generated sheets, keeping their tab and relationship.
@@ -228,11 +272,9 @@ class PackageEditor:
         part = self._free_name("xl/worksheets/sheet{}.xml")
         root = scratch.xml(scratch_part)
         self._renumber_cells(root, styles, strings)
-        table_rels = self._copy_tables(scratch, scratch_part, part)
         self.parts[part] = serialize(root)
-        if table_rels is not None:
-            self.parts[rels_part_name(part)] = table_rels
         self._set_override(part, _CT_SHEET)
+        self._copy_related(scratch, scratch_part, part, {})
         styles.finish()
         self._touched_xml[self._styles_name or "xl/styles.xml"] = self._styles_root(
             scratch
@@ -256,6 +298,7 @@ class PackageEditor:
             element.set("sheetId", str(max(used, default=0) + 1))
             element.set(_R_ID, rel_id)
         self._mark(name)
+        self._copy_sheet_names(scratch, name)
         self.changed.add(self.main)
 
     def _renumber_cells(
@@ -286,31 +329,51 @@ class PackageEditor:
             if rule.get("dxfId") is not None:
                 rule.set("dxfId", str(styles.dxf(int(rule.get("dxfId")))))
 
-    def _copy_tables(
-        self, scratch: Package, scratch_part: str, part: str
-    ) -> bytes | None:
+    def _copy_related(
+        self, scratch: Package, scratch_part: str, part: str, copied: dict[str, str]
+    ) -> None:
+        """Copy the parts that `scratch_part` points to and write `part`'s relationships.
+
+        Relationship IDs are kept, so the r:id attributes inside the copied
+        XML stay valid; only the targets change. `copied` maps scratch part
+        names to the names already given to them in the package.
+        """
         rels = scratch.rels(scratch_part)
         if not rels:
-            return None
+            return
         out = etree.Element(f"{{{NS_PKG_REL}}}Relationships", nsmap={None: NS_PKG_REL})
         for rel in rels:
-            if rel.type != _REL_TABLE:
+            element = etree.SubElement(out, f"{{{NS_PKG_REL}}}Relationship")
+            element.set("Id", rel.id)
+            element.set("Type", rel.type)
+            if rel.external:
+                element.set("Target", rel.target)
+                element.set("TargetMode", "External")
                 continue
-            table_part = self._free_name("xl/tables/table{}.xml")
-            table = scratch.xml(rel.target)
+            target = copied.get(rel.target)
+            if target is None:
+                target = self._copy_part(scratch, rel, copied)
+            element.set("Target", posixpath.relpath(target, posixpath.dirname(part)))
+        self.parts[rels_part_name(part)] = serialize(out)
+
+    def _copy_part(
+        self, scratch: Package, rel: Relationship, copied: dict[str, str]
+    ) -> str:
+        source = rel.target
+        target = self._free_name(_numbered_pattern(source))
+        copied[source] = target
+        if rel.type == _REL_TABLE:
+            table = scratch.xml(source)
             table.set("id", str(self._free_table_id()))
             name = self._free_table_name(table.get("displayName", "Table"))
             table.set("name", name)
             table.set("displayName", name)
-            self.parts[table_part] = serialize(table)
-            self._set_override(table_part, _content_type(scratch, rel.target))
-            element = etree.SubElement(out, f"{{{NS_PKG_REL}}}Relationship")
-            element.set("Id", rel.id)
-            element.set("Type", rel.type)
-            element.set(
-                "Target", posixpath.relpath(table_part, posixpath.dirname(part))
-            )
-        return serialize(out)
+            self.parts[target] = serialize(table)
+        else:
+            self.parts[target] = scratch.parts[source]
+        self._set_override(target, _content_type(scratch, source))
+        self._copy_related(scratch, source, target, copied)
+        return target
 
     def _tables(self):
         for name, data in self.parts.items():
@@ -329,7 +392,52 @@ class PackageEditor:
             number += 1
         return name
 
-    def _mark(self, sheet: str) -> None:
+    def _copy_sheet_names(self, scratch: Package, name: str) -> None:
+        """Give sheet `name` the print settings that the scratch sheet of that name has.
+
+        Print areas and print titles are defined names scoped to a sheet by its
+        position (`localSheetId`), so they are renumbered to the sheet's
+        position in the user's workbook. Earlier ones of the sheet are replaced.
+        """
+        position = next(
+            index
+            for index, sheet in enumerate(self.book.iter(_M + "sheet"))
+            if sheet.get("name") == name
+        )
+        scratch_book = scratch.xml(WorkbookParts(scratch).main)
+        scratch_position = next(
+            (
+                index
+                for index, sheet in enumerate(scratch_book.iter(_M + "sheet"))
+                if sheet.get("name") == name
+            ),
+            None,
+        )
+        wanted = [
+            defined
+            for defined in scratch_book.iter(_M + "definedName")
+            if defined.get("localSheetId") == str(scratch_position)
+            and defined.get("name") in _SHEET_PRINT_NAMES
+        ]
+        names = self.book.find(_M + "definedNames")
+        if names is not None:
+            for existing in names.findall(_M + "definedName"):
+                if (
+                    existing.get("localSheetId") == str(position)
+                    and existing.get("name") in _SHEET_PRINT_NAMES
+                ):
+                    names.remove(existing)
+        # Right after the sheet's mark, so reruns keep the names in one order.
+        anchor = self._mark_element(name)
+        for defined in wanted:
+            element = etree.Element(_M + "definedName")
+            element.set("name", defined.get("name", ""))
+            element.set("localSheetId", str(position))
+            element.text = defined.text
+            anchor.addnext(element)
+            anchor = element
+
+    def _defined_names(self) -> etree._Element:
         names = self.book.find(_M + "definedNames")
         if names is None:
             names = etree.Element(_M + "definedNames")
@@ -339,16 +447,28 @@ class PackageEditor:
                 if found is not None:
                     anchor = found
             anchor.addnext(names)
+        return names
+
+    def _mark(self, sheet: str) -> None:
+        names = self._defined_names()
         label = MARK_PREFIX + sheet
         reference = "'" + sheet.replace("'", "''") + "'!$A$1"
-        for existing in names.findall(_M + "definedName"):
-            if existing.get("name") == label and existing.get("localSheetId") is None:
-                existing.text = reference
-                return
+        existing = self._mark_element(sheet)
+        if existing is not None:
+            existing.text = reference
+            return
         element = etree.SubElement(names, _M + "definedName")
         element.set("name", label)
         element.set("hidden", "1")
         element.text = reference
+
+    def _mark_element(self, sheet: str):
+        names = self.book.find(_M + "definedNames")
+        label = MARK_PREFIX + sheet
+        for existing in names.findall(_M + "definedName") if names is not None else []:
+            if existing.get("name") == label and existing.get("localSheetId") is None:
+                return existing
+        return None
 
     # --- flags ---------------------------------------------------------------
 
@@ -420,8 +540,29 @@ class PackageEditor:
 
 
 def _content_type(package: Package, part: str) -> str:
+    """Return a scratch part's content type, from its Override or its extension's Default."""
     types = package.xml("[Content_Types].xml")
     for override in types.iter(f"{{{NS_CT}}}Override"):
         if override.get("PartName") == "/" + part:
             return override.get("ContentType", "")
-    return "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+    extension = posixpath.splitext(part)[1].lstrip(".").lower()
+    for default in types.iter(f"{{{NS_CT}}}Default"):
+        if default.get("Extension", "").lower() == extension:
+            return default.get("ContentType", "")
+    return "application/octet-stream"
+
+
+def _numbered_pattern(part: str) -> str:
+    """Turn `xl/charts/chart3.xml` into `xl/charts/chart{}.xml` for `_free_name`."""
+    folder, name = posixpath.split(part)
+    stem, extension = posixpath.splitext(name)
+    stem = stem.rstrip("0123456789") or "part"
+    return posixpath.join(
+        folder, stem.replace("{", "").replace("}", "") + "{}" + extension
+    )
+
+
+def _source_of_rels(rels_name: str) -> str:
+    """Return the part that a relationships part such as `xl/_rels/workbook.xml.rels` belongs to."""
+    folder, name = posixpath.split(rels_name)
+    return posixpath.join(posixpath.dirname(folder), name.removesuffix(".rels"))
