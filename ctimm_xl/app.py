@@ -16,7 +16,7 @@ from .reading.assessment import read_assessment
 from .render.previous import CHECKS, GENERATED, ROADMAP, read_previous
 from .render.report import render_report
 from .xlsx.merge import PackageEditor
-from .xlsx.package import open_package, package_from_bytes
+from .xlsx.package import check_file, open_package, package_from_bytes
 from .xlsx.save import backup_path, check_not_open, exclusive, write_package
 from .xlsx.workbook import WorkbookParts
 
@@ -60,6 +60,7 @@ def score_workbook(
     path = Path(path)
     destination = Path(output) if output is not None else path
     in_place = _same_file(path, destination)
+    check_file(path)
     if write:
         _check_suffixes(path, destination)
         check_not_open(destination)

@@ -11,20 +11,28 @@ import signal
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .app import Outcome, score_workbook
-from .core.result import Result
 from .errors import CtimmError
 from .model import INTEL_LEVELS, PHASE_SHORT, PHASES
 from .reading.assessment import SOURCES
+
+if TYPE_CHECKING:
+    from .app import Outcome
 
 log = logging.getLogger("ctimm_xl")
 
 EXIT_VIOLATIONS = 3
 
 # Modules (relative to this package) that each add a command with register().
-_COMMAND_MODULES: list[str] = []
+_COMMAND_MODULES: list[str] = [
+    ".vba.command",
+    ".views.export",
+    ".views.compare",
+    ".views.summary",
+    ".views.portfolio",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,20 +110,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def console() -> None:
+    """Run the `ctimm` console script."""
+    if sys.argv[1:2] == ["score"] and "numpy" not in sys.modules:
+        # openpyxl imports numpy, when installed, only to accept numpy values
+        # in cells, which the score job never writes; skipping it saves about
+        # 0.1 s a run (benchmarks/run.py). Other commands may need numpy.
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+    raise SystemExit(main())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-    )
-    # A SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
+    # A SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way
+    # out. It is set first, so a signal during start-up is handled too.
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        logging.basicConfig(
+            level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
+            format="%(message)s",
+            stream=sys.stderr,
+        )
         if args.command == "score":
             return _score(args)
         return args.handler(args)
@@ -145,6 +164,10 @@ def _terminate(signum, frame):  # noqa: ARG001
 
 
 def _score(args: argparse.Namespace) -> int:
+    # Imported here so that `--help`, `--version` and signal handling start
+    # before openpyxl has loaded.
+    from .app import score_workbook
+
     write = not args.json or args.output is not None
     outcome = score_workbook(
         args.workbook,
@@ -153,6 +176,19 @@ def _score(args: argparse.Namespace) -> int:
         source=args.source,
         write=write,
     )
+    try:
+        return _report(args, outcome)
+    except KeyboardInterrupt:
+        if outcome.written is None:
+            raise
+        print(
+            f"Error: interrupted after {outcome.written} was written in full.",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _report(args: argparse.Namespace, outcome: Outcome) -> int:
     if args.json:
         json.dump(outcome.result.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -165,7 +201,7 @@ def _score(args: argparse.Namespace) -> int:
 
 def summary(outcome: Outcome) -> str:
     """Return a short text report of a scored workbook."""
-    result: Result = outcome.result
+    result = outcome.result
     lines = [
         f"Scored {result.workbook}",
         f"  sheets used: {', '.join(result.source_sheets)}",

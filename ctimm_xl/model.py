@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 MAX_LEVEL = 5
 
@@ -55,8 +56,9 @@ class ControlId:
     def __str__(self) -> str:
         return f"{self.level}.{self.intel}.{self.phase}.{self.letter}"
 
-    @property
+    @cached_property
     def area(self) -> str:
+        # Cached: the scoring and the checks ask for it once per control and rule.
         return f"{self.intel}{self.phase}"
 
     @property

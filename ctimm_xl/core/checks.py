@@ -19,33 +19,30 @@ def find_violations(controls: list[Control]) -> list[Finding]:
     ]
 
 
-def missing_below(control: Control, controls: list[Control]) -> list[Control]:
-    """Applicable actions of the control's area, at lower levels, that are not Yes."""
-    return [
-        other
-        for other in controls
-        if other.kind is Kind.ACTION
-        and other.area == control.area
-        and other.level < control.level
-        and other.answer not in (Answer.YES, Answer.NA)
-    ]
-
-
 def _skipped_prerequisites(controls: list[Control]) -> list[Finding]:
-    found = []
-    by_area: dict[str, list[Control]] = {}
+    # The open actions of each area, grouped once, so each Yes action looks
+    # only at its own area's open ones below it (linear, not quadratic).
+    open_by_area: dict[str, list[Control]] = {}
     for control in controls:
-        if control.kind is Kind.ACTION:
-            by_area.setdefault(control.area, []).append(control)
+        if control.kind is Kind.ACTION and control.answer not in (
+            Answer.YES,
+            Answer.NA,
+        ):
+            open_by_area.setdefault(control.area, []).append(control)
+    for group in open_by_area.values():
+        group.sort(key=lambda c: (c.level, c.id))
+
+    found = []
     for control in controls:
         if control.kind is not Kind.ACTION or control.answer is not Answer.YES:
             continue
         if control.level <= 1:
             continue
-        missing = missing_below(control, by_area[control.area])
+        missing = [
+            c for c in open_by_area.get(control.area, ()) if c.level < control.level
+        ]
         if not missing:
             continue
-        missing.sort(key=lambda c: (c.level, c.id))
         names = ", ".join(str(c.id) for c in missing)
         found.append(
             Finding(
