@@ -299,6 +299,24 @@ class _Sheet:
     def __init__(self, book, name, values, row=1, column=1, visible=True):
         self.book, self.name, self.visible = book, name, visible
         self.used_range = _Range(row, column, values)
+        self.formulas: dict[str, list] = {}
+
+    def range(self, address):
+        sheet = self
+
+        class _Target:
+            def resize(self, rows, columns):
+                return self
+
+            @property
+            def formula(self):
+                return sheet.formulas[address]
+
+            @formula.setter
+            def formula(self, value):
+                sheet.formulas[address] = value
+
+        return _Target()
 
     @property
     def index(self):
@@ -332,7 +350,8 @@ class _StubBook:
         for name, values, row, column in sheets:
             self.sheets.append(_Sheet(self, name, values, row, column))
 
-    def open(self, path):
+    def open(self, path, update_links=None):
+        assert update_links is False
         source = _StubBook(
             path, [(n, [["x"]], 1, 1) for n in ("Dashboard", "Checks", "Roadmap")]
         )
@@ -356,7 +375,7 @@ def test_xlwings_book_reads_offset_ranges():
     assert cells[4][2].value == "Maturity Level"
 
 
-def test_xlwings_book_replaces_marked_sheets():
+def test_xlwings_book_replaces_marked_sheets(tmp_path):
     from ctimm_xl.excel.xlwings_book import XlwingsBook
 
     stub = _StubBook(
@@ -365,7 +384,13 @@ def test_xlwings_book_replaces_marked_sheets():
     stub.names.add("ctimm_xl.Dashboard", "='Dashboard'!$A$1")
     book = XlwingsBook(stub)
     assert book.marked_sheets() == {"Dashboard"}
-    book.write_report(Path("report.xlsx"), ("Dashboard", "Roadmap"))
+    scratch = tmp_path / "report.xlsx"
+    report = openpyxl.Workbook()
+    report.active.title = "Dashboard"
+    report["Dashboard"]["B2"] = "='Level 1'!F3"
+    report.create_sheet("Roadmap")["A1"] = "plain"
+    report.save(scratch)
+    book.write_report(scratch, ("Dashboard", "Roadmap"))
     assert [s.name for s in stub.sheets] == ["Level 1", "Dashboard", "Roadmap"]
     assert stub.sheets["Dashboard"].used_range.value == [["x"]]
     assert sorted(n.name for n in stub.names) == [
@@ -373,3 +398,25 @@ def test_xlwings_book_replaces_marked_sheets():
         "ctimm_xl.Roadmap",
     ]
     assert stub.opened == ["closed"]
+    assert stub.sheets["Dashboard"].formulas == {"B2": [["='Level 1'!F3"]]}
+    assert stub.sheets["Roadmap"].formulas == {}
+
+
+def test_formula_runs_skip_text(tmp_path):
+    from ctimm_xl.excel.xlwings_book import formula_runs
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Dashboard"
+    sheet["A1"] = "=1+1"
+    sheet["B1"] = "='Level 1'!F3"
+    sheet["C1"] = "text"
+    sheet["D1"] = "=SUM(A1:B1)"
+    sheet["A2"] = "=not a formula"
+    sheet["A2"].data_type = "s"
+    path = tmp_path / "scratch.xlsx"
+    book.save(path)
+    assert formula_runs(path, "Dashboard") == [
+        ("A1", ["=1+1", "='Level 1'!F3"]),
+        ("D1", ["=SUM(A1:B1)"]),
+    ]

@@ -21,6 +21,45 @@ from .live import SheetValues
 _XL_EXPRESSION = 2  # XlFormatConditionType.xlExpression
 
 
+def formula_runs(scratch: Path, sheet: str) -> list[tuple[str, list[str]]]:
+    """Return the formulas of a scratch sheet as runs of adjacent cells in a row.
+
+    Each run is (address of its first cell, formulas left to right).
+    """
+    import openpyxl
+
+    book = openpyxl.load_workbook(scratch, read_only=True)
+    runs: list[tuple[str, list[str]]] = []
+    try:
+        for row in book[sheet].iter_rows():
+            current: list[str] = []
+            start = ""
+            for cell in row:
+                is_formula = getattr(cell, "data_type", None) == "f"
+                if is_formula:
+                    if not current:
+                        start = cell.coordinate
+                    current.append(str(cell.value))
+                    continue
+                if current:
+                    runs.append((start, current))
+                    current = []
+            if current:
+                runs.append((start, current))
+    finally:
+        book.close()
+    return runs
+
+
+def _restore_formulas(sheet, runs: list[tuple[str, list[str]]]) -> None:
+    # Copied out of the scratch workbook, formulas that name the control
+    # sheets pointed at sheets that workbook lacks; written again here, they
+    # refer to this workbook's sheets. Only formula cells are written, so text
+    # that starts with "=" stays text.
+    for start, formulas in runs:
+        sheet.range(start).resize(1, len(formulas)).formula = [formulas]
+
+
 class XlwingsBook:
     def __init__(self, book: xw.Book) -> None:
         self.book = book
@@ -53,7 +92,7 @@ class XlwingsBook:
     def write_report(self, scratch: Path, names: tuple[str, ...]) -> None:
         """Copy the report sheets from the scratch workbook, replacing earlier ones."""
         app = self.book.app
-        source = app.books.open(str(scratch))
+        source = app.books.open(str(scratch), update_links=False)
         try:
             for name in names:
                 existing = [s for s in self.book.sheets if s.name == name]
@@ -68,6 +107,7 @@ class XlwingsBook:
                     copied = self.book.sheets[-1]
                     copied.name = name
                 self._mark(name)
+                _restore_formulas(copied, formula_runs(scratch, name))
         finally:
             source.close()
 
