@@ -88,6 +88,7 @@ def score_workbook(
         )
         if not write:
             return Outcome(result, None, None)
+        previous.answer_rows = assessment.rows
 
         editor = PackageEditor(package)
         scratch = package_from_bytes(

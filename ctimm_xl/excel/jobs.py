@@ -69,6 +69,7 @@ def run_job(book: ExcelBook, job: str, now: datetime | None = None) -> Result | 
         problems=[*assessment.problems, *previous.problems],
         stored_targets=previous.targets,
     )
+    previous.answer_rows = assessment.rows
     report = render_report(
         result, previous, now or datetime.now().replace(microsecond=0), names
     )

@@ -49,6 +49,8 @@ class Assessment:
     ignored_sheets: list[str]
     problems: list[Finding] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
+    # The control-table rows of the source sheets, keyed by (sheet, row).
+    rows: dict[tuple[str, int], RawRow] = field(default_factory=dict)
 
 
 def read_assessment(
@@ -86,6 +88,7 @@ def read_assessment(
         [scan.name for scan in ignored],
         problems,
         [entry.name for entry in parts.sheets],
+        {(row.sheet, row.row): row for scan in chosen for row in reversed(scan.rows)},
     )
 
 

@@ -15,7 +15,9 @@ Excel would show.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cache
 
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -158,7 +160,19 @@ def _space_literal(space: str) -> str:
     return _string(space)
 
 
+# Placeholders for the cell references in the formula templates below; each
+# template is built once and filled in per control row.
+_REF = "\x00ref\x00"
+_FOLDED = "\x00folded\x00"
+
+
 def fold_formula(ref: str) -> str:
+    return _fold_template().replace(_REF, ref)
+
+
+@cache
+def _fold_template() -> str:
+    ref = _REF
     inner = ref
     for space in FORMULA_SPACES:
         inner = f'SUBSTITUTE({inner},{_space_literal(space)}," ")'
@@ -167,6 +181,12 @@ def fold_formula(ref: str) -> str:
 
 def reading_formula(ref: str, folded: str) -> str:
     """Return the formula that reads answer cell `ref`; `folded` holds its folded text."""
+    return _reading_template().replace(_REF, ref).replace(_FOLDED, folded)
+
+
+@cache
+def _reading_template() -> str:
+    ref, folded = _REF, _FOLDED
     numbers = _string(INVALID)
     for number, answer in sorted(ANSWER_NUMBERS.items(), reverse=True):
         numbers = f"IF({ref}={number:g},{_string(answer.value)},{numbers})"
@@ -291,6 +311,11 @@ class LiveSection:
             for row in rows
         ]
         self.controls = live
+        # Counts by (area, kind, maturity level, answer), made once for the
+        # many per-area figures below.
+        self._tally: Counter[tuple[str, Kind, int, str]] = Counter(
+            (c.area, c.kind, c.level, c.answer.value) for c in live
+        )
         self.areas: dict[str, AreaResult] = {a.area: a for a in score_areas(live)}
         self.rollups: list[Rollup] = rollups(list(self.areas.values()))
         self.completeness = completeness(live)
@@ -326,11 +351,9 @@ class LiveSection:
     def count(self, area: str, kind: Kind, *readings: str) -> int:
         """Return what `count_formula` computes for the same arguments."""
         return sum(
-            1
-            for control in self.controls
-            if control.area == area
-            and control.kind is kind
-            and (not readings or control.answer.value in readings)
+            n
+            for (where, what, _level, answer), n in self._tally.items()
+            if where == area and what is kind and (not readings or answer in readings)
         )
 
     # Writing.
@@ -395,16 +418,16 @@ class LiveSection:
     def _level_counts(self, area: str) -> dict[int, tuple[int, int, int]]:
         counts = {}
         for level in range(1, MAX_LEVEL + 1):
-            actions = [
-                c
-                for c in self.controls
-                if c.area == area and c.kind is Kind.ACTION and c.level == level
-            ]
-            applicable = [c for c in actions if c.answer is not Answer.NA]
+            by_answer = {
+                answer: n
+                for (where, kind, at, answer), n in self._tally.items()
+                if where == area and kind is Kind.ACTION and at == level
+            }
+            applicable = sum(by_answer.values()) - by_answer.get(Answer.NA.value, 0)
             counts[level] = (
-                len(applicable),
-                sum(c.answer is Answer.YES for c in applicable),
-                sum(c.answer is Answer.PARTIAL for c in applicable),
+                applicable,
+                by_answer.get(Answer.YES.value, 0),
+                by_answer.get(Answer.PARTIAL.value, 0),
             )
         return counts
 

@@ -63,6 +63,8 @@ class Previous:
     last_modified_by: str = ""
     # The workbook the rest was read from, for `read_answer_rows`.
     workbook: WorkbookParts | None = None
+    # The source sheets' control rows, when the caller already read them.
+    answer_rows: dict[tuple[str, int], RawRow] | None = None
     problems: list[Finding] = field(default_factory=list)
 
 

@@ -43,11 +43,9 @@ def render_report(
     for name in sheets:
         sheet = workbook.create_sheet(name)
         if name == DASHBOARD:
-            source = (
-                read_answer_rows(previous.workbook, result.source_sheets)
-                if previous.workbook is not None
-                else None
-            )
+            source = previous.answer_rows
+            if source is None and previous.workbook is not None:
+                source = read_answer_rows(previous.workbook, result.source_sheets)
             render_dashboard(
                 sheet,
                 result,
