@@ -22,7 +22,7 @@ from .xlsx.workbook import WorkbookParts
 
 log = logging.getLogger(__name__)
 
-# Which report sheets each job writes.
+# The report sheets that each job writes.
 JOBS: dict[str, tuple[str, ...]] = {
     "score": GENERATED,
     "roadmap": (ROADMAP,),
@@ -146,13 +146,13 @@ def _check_suffixes(path: Path, destination: Path) -> None:
     # The workbook part's content type differs between .xlsx and .xlsm, and
     # Excel refuses a file whose extension does not match it.
     source_kind = path.suffix.lower()
-    wanted = destination.suffix.lower()
-    if wanted not in (".xlsx", ".xlsm"):
+    output_kind = destination.suffix.lower()
+    if output_kind not in (".xlsx", ".xlsm"):
         raise UsageError(
             f"{destination}: the output must end in .xlsx or .xlsm, like the input "
             f"({path.name})."
         )
-    if source_kind in (".xlsx", ".xlsm") and wanted != source_kind:
+    if source_kind in (".xlsx", ".xlsm") and output_kind != source_kind:
         raise UsageError(
             f"{destination}: the output must keep the input's extension "
             f"({source_kind}); Excel refuses a workbook whose extension does not "

@@ -126,9 +126,9 @@ def _choose(
         )
     chosen = rollups if use_rollups else per_level
     if not chosen:
-        wanted = "roll-up" if use_rollups else "per-level"
+        requested = "roll-up" if use_rollups else "per-level"
         raise LayoutError(
-            f"{path}: --source {source} asks for {wanted} sheets, but the "
+            f"{path}: --source {source} asks for {requested} sheets, but the "
             f"workbook has none (control sheets: {', '.join(s.name for s in scans)}). "
             "Run again without --source."
         )
