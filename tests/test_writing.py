@@ -455,3 +455,18 @@ def test_json_with_output_writes(bundled, tmp_path):
     assert result["controls"] == 217
     assert out.exists()
     shutil.rmtree(tmp_path / "nothing", ignore_errors=True)
+
+
+def test_flags_clear_when_sheet_has_no_violation_left(bundled, tmp_path):
+    filled = fill(bundled, {"2.A.1.a": "Yes"}, tmp_path / "filled.xlsx")
+    first = tmp_path / "first.xlsx"
+    outcome = score_workbook(filled, first, now=NOW)
+    assert outcome.result.violations
+    flagged = {n for n, d in parts(first).items() if b"ctimm-xl flag" in d}
+    # 2.A.1.a on Level 2, and the level-1 actions beneath it on Level 1.
+    assert flagged == {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}
+    fixed = fill(first, {"2.A.1.a": "No"}, tmp_path / "fixed.xlsx")
+    again = tmp_path / "again.xlsx"
+    outcome = score_workbook(fixed, again, now=NOW)
+    assert outcome.result.violations == []
+    assert not [n for n, d in parts(again).items() if b"ctimm-xl flag" in d]

@@ -44,10 +44,12 @@ _AFTER = [
 
 
 def has_flag(data: bytes) -> bool:
-    return (
-        MARKER_FORMULA.replace('"', "&quot;").encode() in data
-        or MARKER_FORMULA.encode() in data
-    )
+    """Whether a worksheet part may hold this tool's flag rule.
+
+    The test is on the marker's text alone: in the XML the formula's quotes
+    and `<>` may be escaped in several ways.
+    """
+    return b"ctimm-xl flag" in data
 
 
 def set_flags(root: etree._Element, cells: list[str], dxf_id: int) -> None:
