@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .core.priorities import order_by_priority
 from .core.result import Result, evaluate
 from .errors import UsageError
 from .model import MAX_LEVEL, Control, column_letter
@@ -86,6 +87,9 @@ def score_workbook(
             stored_targets=previous.targets,
             target=target,
         )
+        # The user's Impact and Effort reorder each roadmap level, for the JSON
+        # result as for the Roadmap sheet.
+        result.roadmap = order_by_priority(result.roadmap, previous.estimates)
         if not write:
             return Outcome(result, None, None)
         previous.answer_rows = assessment.rows

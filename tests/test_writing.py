@@ -470,3 +470,34 @@ def test_flags_clear_when_sheet_has_no_violation_left(bundled, tmp_path):
     outcome = score_workbook(fixed, again, now=NOW)
     assert outcome.result.violations == []
     assert not [n for n, d in parts(again).items() if b"ctimm-xl flag" in d]
+
+
+def test_json_roadmap_follows_impact_and_effort(bundled, tmp_path):
+    first = tmp_path / "first.xlsm"
+    score_workbook(bundled, first, target=2, now=NOW)
+    book = openpyxl.load_workbook(first)
+    roadmap = book["Roadmap"]
+    header = [c.value for c in roadmap[1]]
+    rows = {roadmap.cell(row=r, column=4).value: r for r in range(2, roadmap.max_row + 1)}
+    level_two = [
+        roadmap.cell(row=r, column=4).value
+        for r in range(2, roadmap.max_row + 1)
+        if roadmap.cell(row=r, column=2).value == 2
+    ]
+    last = level_two[-1]
+    roadmap.cell(row=rows[last], column=header.index("Impact") + 1, value=3)
+    roadmap.cell(row=rows[last], column=header.index("Effort") + 1, value=1)
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    data = score_workbook(edited, write=False, target=2).result.to_json()
+    planned = [s["control"] for s in data["roadmap"] if s["unlocks_level"] == 2]
+    assert planned[0] == last
+    out = tmp_path / "out.xlsx"
+    score_workbook(edited, out, target=2, now=NOW)
+    sheet = openpyxl.load_workbook(out)["Roadmap"]
+    on_sheet = [
+        sheet.cell(row=r, column=4).value
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(row=r, column=2).value == 2
+    ]
+    assert on_sheet[: len(planned)] == planned

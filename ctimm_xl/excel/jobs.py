@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..app import JOBS, flag_cells
+from ..core.priorities import order_by_priority
 from ..core.result import Result, evaluate
 from ..errors import OutputError
 from ..reading.assessment import read_assessment
@@ -69,6 +70,7 @@ def run_job(book: ExcelBook, job: str, now: datetime | None = None) -> Result | 
         problems=[*assessment.problems, *previous.problems],
         stored_targets=previous.targets,
     )
+    result.roadmap = order_by_priority(result.roadmap, previous.estimates)
     previous.answer_rows = assessment.rows
     report = render_report(
         result, previous, now or datetime.now().replace(microsecond=0), names

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..core.priorities import MAX_ESTIMATE
 from ..errors import WorkbookError
 from ..ids import parse_id
 from ..model import MAX_LEVEL, Finding, column_letter, quote_sheet
@@ -27,9 +28,8 @@ HISTORY = "History"
 GENERATED = (DASHBOARD, CHECKS, ROADMAP, HISTORY)
 
 USER_COLUMNS = ("Owner", "Due", "Status", "Notes", "Impact", "Effort")
-# The Roadmap's estimates: whole numbers from 1 (low) to 3 (high).
+# The Roadmap's estimates, whole numbers from 1 to MAX_ESTIMATE.
 ESTIMATE_COLUMNS = ("Impact", "Effort")
-MAX_ESTIMATE = 3
 
 _REL_CORE = (
     "http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
