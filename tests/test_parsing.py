@@ -159,3 +159,21 @@ def test_value_box_counts_only_booleans():
     assert parse_value_box(text("TRUE")) is None
     assert parse_value_box(text("???")) is None
     assert parse_value_box(None) is None
+
+
+def test_formula_with_empty_result_is_cached():
+    from pathlib import Path
+
+    from ctimm_xl.xlsx.cells import SheetCells
+
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="str"><f>IF(1,"","x")</f><v></v></c>'
+        b'<c r="B1"><f>1+1</f></c></row></sheetData></worksheet>'
+    )
+    cells = dict(SheetCells(xml, [], Path("book.xlsx"), "sheet1.xml", "S").rows())[1]
+    empty = parse_answer(cells[1])
+    uncached = parse_answer(cells[2])
+    assert empty.answer is Answer.UNANSWERED
+    assert empty.problem is None
+    assert uncached.problem == "uncached-formula"

@@ -171,6 +171,9 @@ class SheetCells:
         formula = element.find(_F) is not None
         value_element = element.find(_V)
         raw = value_element.text if value_element is not None else None
+        if raw is None and value_element is not None and formula:
+            # A formula whose result is the empty string keeps an empty <v/>.
+            raw = ""
         if kind == "inlineStr":
             inline = element.find(_IS)
             raw = _rich_text(inline) if inline is not None else None
