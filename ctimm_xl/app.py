@@ -109,7 +109,7 @@ def score_workbook(
         merged = editor.finish()
         backup = backup_path(path) if in_place else None
         write_package(merged, package, destination, backup)
-        log.info("wrote %s", destination)
+        log.debug("wrote %s", destination)
         return Outcome(result, destination, backup)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import corpus
 import openpyxl
 import pytest
+from conftest import BUNDLED
 from lxml import etree
 
 GENERATED = ("Dashboard", "Checks", "Roadmap")
@@ -703,3 +704,22 @@ def test_hundred_thousand_rows(tmp_path: Path):
     assert result["controls"] == len(corpus.ALL_IDS)
     duplicates = problems_of(result, "duplicate-id")
     assert len(duplicates) == 100_000 - len(corpus.ALL_IDS)
+
+
+def test_missing_sheet_part_rejected(tmp_path: Path):
+    with zipfile.ZipFile(BUNDLED) as archive:
+        source = {name: archive.read(name) for name in archive.namelist()}
+    del source["xl/worksheets/sheet3.xml"]
+    damaged = tmp_path / "damaged.xlsm"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        for name, data in source.items():
+            archive.writestr(name, data)
+    assert_rejected(
+        tmp_path,
+        damaged,
+        "-o",
+        str(tmp_path / "out.xlsm"),
+        names=str(damaged),
+        mentions=("'Level 3'", "xl/worksheets/sheet3.xml", "missing"),
+        advice="let Excel repair it",
+    )

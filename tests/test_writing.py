@@ -478,7 +478,9 @@ def test_json_roadmap_follows_impact_and_effort(bundled, tmp_path):
     book = openpyxl.load_workbook(first)
     roadmap = book["Roadmap"]
     header = [c.value for c in roadmap[1]]
-    rows = {roadmap.cell(row=r, column=4).value: r for r in range(2, roadmap.max_row + 1)}
+    rows = {
+        roadmap.cell(row=r, column=4).value: r for r in range(2, roadmap.max_row + 1)
+    }
     level_two = [
         roadmap.cell(row=r, column=4).value
         for r in range(2, roadmap.max_row + 1)
@@ -501,3 +503,35 @@ def test_json_roadmap_follows_impact_and_effort(bundled, tmp_path):
         if sheet.cell(row=r, column=2).value == 2
     ]
     assert on_sheet[: len(planned)] == planned
+
+
+def test_roadmap_formulas_typed_by_user_survive(bundled, tmp_path):
+    first = tmp_path / "first.xlsm"
+    score_workbook(bundled, first, now=NOW)
+    book = openpyxl.load_workbook(first)
+    roadmap = book["Roadmap"]
+    header = [c.value for c in roadmap[1]]
+    row = next(
+        r
+        for r in range(2, roadmap.max_row + 1)
+        if roadmap.cell(row=r, column=4).value == "1.A.1.b"
+    )
+    roadmap.cell(
+        row=row, column=header.index("Notes") + 1, value='=CONCATENATE("see ","wiki")'
+    )
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)  # openpyxl stores no result, as for a formula never calculated
+    out = tmp_path / "out.xlsx"
+    for _ in range(2):
+        score_workbook(edited, out, now=NOW)
+        edited = out.with_name("again.xlsx")
+        shutil.copy(out, edited)
+    sheet = openpyxl.load_workbook(out)["Roadmap"]
+    row = next(
+        r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(row=r, column=4).value == "1.A.1.b"
+    )
+    assert sheet.cell(row=row, column=header.index("Notes") + 1).value == (
+        '=CONCATENATE("see ","wiki")'
+    )

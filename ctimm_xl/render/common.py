@@ -53,7 +53,9 @@ class Formulas:
         """Write `formula` (without the leading `=`) and record `value` as its result."""
         cell = sheet.cell(row=row, column=column)
         cell.value = "=" + formula
-        self.values.setdefault(sheet.title, {})[cell.coordinate] = value
+        if value is not None:
+            # No result is known for a formula that was never calculated.
+            self.values.setdefault(sheet.title, {})[cell.coordinate] = value
         return cell
 
 

@@ -222,7 +222,9 @@ def _read_user_columns(parts: WorkbookParts, entry, found: Previous) -> None:
         for name in USER_COLUMNS:
             column = columns.get(name.lower())
             cell = cells.get(column) if column else None
-            if cell is not None and not cell.is_blank and cell.kind != "error":
+            if cell is not None and (
+                cell.formula_text or (not cell.is_blank and cell.kind != "error")
+            ):
                 typed[name] = cell
         if typed:
             found.user_columns[str(parsed)] = typed

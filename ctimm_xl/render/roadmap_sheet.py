@@ -78,7 +78,14 @@ def render_roadmap(
         control = step.control
         placed.add(str(control.id))
         _write_row(
-            sheet, row, step.step, step.unlocks_level, control, step.reason, previous
+            sheet,
+            row,
+            step.step,
+            step.unlocks_level,
+            control,
+            step.reason,
+            previous,
+            formulas,
         )
         written.append((step.step, step.unlocks_level, control))
 
@@ -98,7 +105,7 @@ def render_roadmap(
             reason = f"now {control.answer.value}"
         else:
             reason = "above the area's target level; kept because it was tracked"
-        _write_row(sheet, row, DONE, control.level, control, reason, previous)
+        _write_row(sheet, row, DONE, control.level, control, reason, previous, formulas)
         written.append((DONE, control.level, control))
 
     for offset, (_step, _level, control) in enumerate(written, start=2):
@@ -122,6 +129,7 @@ def _write_row(
     control: Control,
     reason: str,
     previous: Previous,
+    formulas: Formulas,
 ) -> None:
     values: list = [
         step,
@@ -140,6 +148,12 @@ def _write_row(
         values.append(_typed_value(typed.get(name)))
     for offset, value in enumerate(values, start=1):
         name = ROADMAP_COLUMNS[offset - 1]
+        typed_cell = typed.get(name)
+        if typed_cell is not None and typed_cell.formula_text:
+            # A formula the user typed stays a formula, with its last result.
+            cell = formulas.put(sheet, row, offset, typed_cell.formula_text, value)
+            cell.alignment = WRAP if name in _WRAPPED else TOP
+            continue
         # An empty resource stays an empty cell, so the totals' COUNTIFS skip it.
         cell = put(sheet, row, offset, None if value == "" else value)
         cell.alignment = WRAP if name in _WRAPPED else TOP
@@ -148,7 +162,7 @@ def _write_row(
 
 
 def _typed_value(cell: Cell | None):
-    if cell is None:
+    if cell is None or cell.kind == "blank":
         return None
     if cell.kind in ("number", "bool"):
         return cell.value

@@ -8,6 +8,7 @@ time, and refuses XML that declares a DTD. Rows and columns count from 1.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterator
@@ -42,6 +43,9 @@ class Cell:
     value: str | float | bool | None
     formula: bool = False
     cached: bool = True
+    # The formula's text without "=", when the cell holds one with its own text
+    # (cells that share another cell's formula carry none).
+    formula_text: str = ""
 
     @property
     def is_blank(self) -> bool:
@@ -167,6 +171,16 @@ class SheetCells:
         self.merges.append((top, left, bottom, right))
 
     def _cell(self, element: etree._Element, row: int, column: int) -> Cell | None:
+        cell = self._value_cell(element, row, column)
+        if cell is not None and cell.formula:
+            text = (element.find(_F).text or "").strip()
+            if text:
+                cell = dataclasses.replace(cell, formula_text=text)
+        return cell
+
+    def _value_cell(
+        self, element: etree._Element, row: int, column: int
+    ) -> Cell | None:
         kind = element.get("t", "n")
         formula = element.find(_F) is not None
         value_element = element.find(_V)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..errors import WorkbookError
 from .cells import SheetCells, read_shared_strings
 from .package import (
     NS_MAIN,
@@ -49,11 +50,13 @@ class WorkbookParts:
             rel_id = sheet.get(f"{{{NS_REL}}}id", "")
             rel = targets.get(rel_id)
             part = None
-            if (
-                rel is not None
-                and rel.type == REL_WORKSHEET
-                and rel.target in self.package.parts
-            ):
+            if rel is not None and rel.type == REL_WORKSHEET:
+                if rel.target not in self.package.parts:
+                    raise WorkbookError(
+                        f"{self.package.path}: sheet {sheet.get('name', '')!r} points "
+                        f"to part {rel.target}, which is missing; the file is damaged. "
+                        "Open it in Excel, let Excel repair it and save a copy."
+                    )
                 part = rel.target
             entries.append(
                 SheetEntry(
