@@ -22,6 +22,7 @@ from ..render.common import (
     set_widths,
 )
 from ..xlsx.save import check_not_open
+from ..xlsx.styles import sort_fonts_in_package
 from .common import write_file
 from .compare import AreaChange, Comparison, ControlChange, answer_label
 
@@ -37,7 +38,7 @@ def write_compare_workbook(comparison: Comparison, output: Path) -> None:
     fill_compare_sheet(sheet, comparison)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_file(Path(output), buffer.getvalue())
+    write_file(Path(output), sort_fonts_in_package(buffer.getvalue()))
 
 
 def fill_compare_sheet(sheet: Worksheet, comparison: Comparison) -> None:

@@ -26,6 +26,7 @@ from ..render.common import (
     set_widths,
 )
 from ..xlsx.save import check_not_open
+from ..xlsx.styles import sort_fonts_in_package
 from .common import write_file
 from .palette import LEVEL_FILLS, LEVEL_TEXT
 from .portfolio import Portfolio
@@ -54,7 +55,7 @@ def write_portfolio_workbook(portfolio: Portfolio, output: Path) -> None:
     fill_skipped_sheet(workbook.create_sheet("Skipped"), portfolio)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    write_file(Path(output), buffer.getvalue())
+    write_file(Path(output), sort_fonts_in_package(buffer.getvalue()))
 
 
 def fill_portfolio_sheet(sheet: Worksheet, portfolio: Portfolio) -> None:

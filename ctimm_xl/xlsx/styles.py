@@ -186,3 +186,28 @@ def sort_font(font: etree._Element) -> None:
     children = sorted(font, key=rank)
     for child in children:
         font.append(child)
+
+
+def sort_fonts_in_package(data: bytes) -> bytes:
+    """Return a saved openpyxl workbook with its fonts' children in schema order.
+
+    openpyxl writes some font children out of order, which validators that
+    follow the Open XML SDK report as errors.
+    """
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/styles.xml":
+                root = etree.fromstring(part)
+                for font in root.iter(_M + "font"):
+                    sort_font(font)
+                part = etree.tostring(
+                    root, xml_declaration=True, encoding="UTF-8", standalone=True
+                )
+            archive.writestr(info, part)
+    return out.getvalue()
