@@ -535,3 +535,39 @@ def test_roadmap_formulas_typed_by_user_survive(bundled, tmp_path):
     assert sheet.cell(row=row, column=header.index("Notes") + 1).value == (
         '=CONCATENATE("see ","wiki")'
     )
+
+
+def test_checks_link_follows_moved_target_cell(bundled, tmp_path):
+    first = tmp_path / "first.xlsm"
+    score_workbook(bundled, first, now=NOW)
+    book = openpyxl.load_workbook(first)
+    dashboard = book["Dashboard"]
+    row = next(
+        r
+        for r in range(1, dashboard.max_row + 1)
+        if dashboard.cell(row=r, column=1).value == "A2"
+    )
+    dashboard.cell(row=row, column=6, value="soon")
+    # Shift the Dashboard down, so the rewritten sheet puts A2 elsewhere.
+    dashboard.insert_rows(1, 3)
+    edited = tmp_path / "edited.xlsx"
+    book.save(edited)
+    out = tmp_path / "out.xlsx"
+    outcome = score_workbook(edited, out, now=NOW)
+    problem = next(p for p in outcome.result.problems if p.kind == "invalid-target")
+    assert problem.cell == f"'Dashboard'!F{row + 3}"
+    scored = openpyxl.load_workbook(out)
+    checks = scored["Checks"]
+    link = next(
+        checks.cell(row=r, column=5)
+        for r in range(2, checks.max_row + 1)
+        if checks.cell(row=r, column=2).value == "invalid-target"
+    )
+    target_row = next(
+        r
+        for r in range(1, scored["Dashboard"].max_row + 1)
+        if scored["Dashboard"].cell(row=r, column=1).value == "A2"
+    )
+    assert link.value == f"'Dashboard'!F{target_row}"
+    assert link.hyperlink.location == link.value
+    assert scored["Dashboard"].cell(row=target_row, column=6).value == "soon"

@@ -12,7 +12,11 @@ CHECKS_TABLE = "CTIMM_Checks"
 CHECK_COLUMNS = ["Type", "Kind", "Control", "Related", "Cell", "Message"]
 
 
-def render_checks(sheet: Worksheet, result: Result) -> None:
+def render_checks(
+    sheet: Worksheet, result: Result, moved: dict[str, str] | None = None
+) -> None:
+    """Fill the Checks sheet; `moved` maps cells of rewritten sheets to their new place."""
+    moved = moved or {}
     header_row(sheet, 1, CHECK_COLUMNS)
     rows = [("violation", v) for v in result.violations]
     rows += [("data problem", p) for p in result.problems]
@@ -23,9 +27,9 @@ def render_checks(sheet: Worksheet, result: Result) -> None:
         put_text(sheet, row, 2, finding.kind)
         put_text(sheet, row, 3, finding.control or "")
         put_text(sheet, row, 4, ", ".join(finding.related))
-        cell = put_text(sheet, row, 5, finding.cell)
+        cell = put_text(sheet, row, 5, moved.get(finding.cell, finding.cell))
         # An internal hyperlink: `location` alone, so no relationship is written.
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=finding.cell)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=cell.value)
         cell.style = "Hyperlink"
         put_text(sheet, row, 6, finding.message).alignment = WRAP
     if not rows:

@@ -55,6 +55,10 @@ class Previous:
     user_columns: dict[str, dict[str, Cell]] = field(default_factory=dict)
     roadmap_ids: list[str] = field(default_factory=list)
     # Invalid Target cells, kept as typed so the user sees and fixes them.
+    # What a problem cell on a generated sheet holds, such as ("target", "B2") or
+    # ("estimate", "2.A.1.a", "Impact"), so the Checks sheet can link to where
+    # that cell is once the sheet has been written again.
+    cell_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     invalid_targets: dict[str, str | float] = field(default_factory=dict)
     # Impact and Effort, by control ID, where the user typed a valid estimate.
     estimates: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -183,6 +187,7 @@ def _read_targets(parts: WorkbookParts, entry, found: Previous) -> None:
                 )
             )
             found.invalid_targets[area] = target_cell.value  # type: ignore[assignment]
+            found.cell_keys[cell] = ("target", area)
             continue
         found.targets[area] = value
 
@@ -248,6 +253,7 @@ def _read_estimates(
             found.estimates.setdefault(control, {})[name] = value
             continue
         where = f"{quote_sheet(sheet)}!{column_letter(columns[name.lower()])}{row}"
+        found.cell_keys[where] = ("estimate", control, name)
         found.problems.append(
             Finding(
                 "invalid-estimate",

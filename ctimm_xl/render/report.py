@@ -17,6 +17,7 @@ from lxml import etree
 from openpyxl import Workbook
 
 from ..core.result import Result
+from ..model import column_letter, quote_sheet
 from ..xlsx.package import NS_MAIN, package_from_bytes
 from ..xlsx.workbook import WorkbookParts
 from .checks_sheet import render_checks
@@ -41,7 +42,13 @@ def render_report(
     workbook.remove(workbook.active)
     formulas = Formulas()
     for name in sheets:
-        sheet = workbook.create_sheet(name)
+        if name not in (DASHBOARD, CHECKS, ROADMAP, HISTORY):
+            raise ValueError(f"unknown report sheet {name!r}")
+        workbook.create_sheet(name)
+    # Checks comes last: it links to cells of the other report sheets, which
+    # are only placed once those are written.
+    for name in sorted(sheets, key=lambda n: n == CHECKS):
+        sheet = workbook[name]
         if name == DASHBOARD:
             source = previous.answer_rows
             if source is None and previous.workbook is not None:
@@ -55,10 +62,10 @@ def render_report(
                 formulas,
             )
         elif name == CHECKS:
-            render_checks(sheet, result)
+            render_checks(sheet, result, _moved_cells(workbook, previous))
         elif name == ROADMAP:
             render_roadmap(sheet, result, previous, formulas)
-        elif name == HISTORY:
+        else:
             render_history(
                 sheet,
                 result,
@@ -66,11 +73,61 @@ def render_report(
                 scored_at,
                 previous.last_modified_by,
             )
-        else:
-            raise ValueError(f"unknown report sheet {name!r}")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return cache_results(buffer.getvalue(), formulas)
+
+
+def _moved_cells(workbook: Workbook, previous: Previous) -> dict[str, str]:
+    """Map problem cells read from earlier report sheets to where they are now."""
+    places: dict[tuple[str, ...], str] = {}
+    if DASHBOARD in workbook.sheetnames:
+        places.update(
+            _column_places(workbook[DASHBOARD], "Area", ("Target",), "target")
+        )
+    if ROADMAP in workbook.sheetnames:
+        places.update(
+            _column_places(
+                workbook[ROADMAP], "Control", ("Impact", "Effort"), "estimate"
+            )
+        )
+    moved = {}
+    for old, key in previous.cell_keys.items():
+        if key in places:
+            moved[old] = places[key]
+    return moved
+
+
+def _column_places(sheet, key_header: str, headers: tuple[str, ...], kind: str):
+    """Find the header row holding `key_header`; map (kind, key[, header]) to cells."""
+    found: dict[tuple[str, ...], str] = {}
+    columns: dict[str, int] = {}
+    # The written cells, read without iter_rows: on a sheet being written,
+    # iter_rows creates every cell of the range it walks.
+    by_row: dict[int, dict[int, object]] = {}
+    for (row_number, column), cell in sheet._cells.items():
+        by_row.setdefault(row_number, {})[column] = cell.value
+    for row_number in sorted(by_row):
+        values = by_row[row_number]
+        texts = {v: c for c, v in values.items() if isinstance(v, str)}
+        if not columns:
+            if key_header in texts and all(h in texts for h in headers):
+                columns = {h: texts[h] for h in (key_header, *headers)}
+            continue
+        key = values.get(columns[key_header])
+        if not isinstance(key, str) or not key:
+            if kind == "target":
+                break
+            continue
+        for header in headers:
+            letter = column_letter(columns[header])
+            reference = f"{quote_sheet(sheet.title)}!{letter}{row_number}"
+            # The first table with these headers wins.
+            if kind == "target":
+                found.setdefault((kind, key), reference)
+            else:
+                found.setdefault((kind, key, header), reference)
+    return found
 
 
 def cache_results(data: bytes, formulas: Formulas) -> bytes:
