@@ -185,8 +185,10 @@ class SheetCells:
         formula = element.find(_F) is not None
         value_element = element.find(_V)
         raw = value_element.text if value_element is not None else None
-        if raw is None and value_element is not None and formula:
-            # A formula whose result is the empty string keeps an empty <v/>.
+        if raw is None and value_element is not None and formula and kind == "str":
+            # Excel keeps an empty <v/> of type str for a formula whose result
+            # is the empty string. An empty <v/> of no type (as openpyxl
+            # writes) holds no result at all.
             raw = ""
         if kind == "inlineStr":
             inline = element.find(_IS)
