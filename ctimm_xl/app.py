@@ -151,6 +151,11 @@ def _check_suffixes(path: Path, destination: Path) -> None:
     # Excel refuses a file whose extension does not match it.
     source_kind = path.suffix.lower()
     output_kind = destination.suffix.lower()
+    if destination == path and output_kind not in (".xlsx", ".xlsm"):
+        raise UsageError(
+            f"{path}: only an .xlsx or .xlsm workbook can be updated in place. "
+            "Give its true extension, or write a copy with -o NAME.xlsx."
+        )
     if output_kind not in (".xlsx", ".xlsm"):
         raise UsageError(
             f"{destination}: the output must end in .xlsx or .xlsm, like the input "

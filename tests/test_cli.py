@@ -80,3 +80,12 @@ def test_source_override_without_roll_up(bundled):
     assert code == 1
     assert "roll-up" in err
     assert "Run again without --source" in err
+
+
+def test_in_place_needs_workbook_extension(bundled, tmp_path):
+    renamed = tmp_path / "book.xls"
+    renamed.write_bytes(bundled.read_bytes())
+    code, _, err = run_cli("score", renamed)
+    assert code == 2
+    assert "updated in place" in err
+    assert "output" not in err
