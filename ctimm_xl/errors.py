@@ -18,7 +18,7 @@ class WorkbookError(CtimmError):
 
 
 class LayoutError(CtimmError):
-    """The workbook is readable but holds no usable control table."""
+    """The workbook is readable but contains no usable control table."""
 
 
 class OutputError(CtimmError):

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..model import (
     INTEL_LEVELS,
-    MAX_LEVEL,
     PHASES,
     AreaResult,
     Control,
@@ -119,16 +118,14 @@ def evaluate(
 ) -> Result:
     """Score, check and plan. `target` (from --target) overrides stored targets."""
     stored = dict(stored_targets or {})
-    base = score_areas(controls)
-    targets: dict[str, int] = {}
-    for area in base:
+    areas = score_areas(controls)
+    for area in areas:
         if target is not None:
-            targets[area.area] = target
+            area.target = target
         elif area.area in stored:
-            targets[area.area] = stored[area.area]
-        else:
-            targets[area.area] = min(area.level + 1, MAX_LEVEL)
-    areas = score_areas(controls, targets)
+            area.target = stored[area.area]
+        # Otherwise score_areas has set the default, the level + 1 (at most 5).
+    targets = {area.area: area.target for area in areas}
 
     cycles = link_cycles(controls)
     return Result(

@@ -19,6 +19,7 @@ from ..errors import OutputError
 from ..reading.assessment import read_assessment
 from ..render.previous import read_previous
 from ..render.report import render_report
+from ..xlsx.workbook import user_sheet_in_the_way
 from .live import LiveWorkbook, SheetValues
 
 
@@ -49,16 +50,14 @@ def run_job(book: ExcelBook, job: str, now: datetime | None = None) -> Result | 
         return None
     names = JOBS[job]
     live = LiveWorkbook(book.path, book.sheet_values(), book.marked_sheets())
-    # Excel compares sheet names without regard to case.
-    existing = {entry.name.casefold(): entry.name for entry in live.sheets}
-    for wanted in names:
-        name = existing.get(wanted.casefold())
-        if name is not None and name not in live.marked_sheets:
-            raise OutputError(
-                f"{book.path}: the workbook already has a sheet named {name!r} that "
-                "ctimm did not create, and ctimm never overwrites a user's sheet. "
-                "Rename or delete that sheet and click again."
-            )
+    existing = [entry.name for entry in live.sheets]
+    name = user_sheet_in_the_way(names, existing, live.marked_sheets)
+    if name is not None:
+        raise OutputError(
+            f"{book.path}: the workbook already has a sheet named {name!r} that "
+            "ctimm did not create, and ctimm never overwrites a user's sheet. "
+            "Rename or delete that sheet and click again."
+        )
 
     previous = read_previous(live)
     assessment = read_assessment(_PathOnly(live.path), "auto", live)  # type: ignore[arg-type]

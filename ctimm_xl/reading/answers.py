@@ -64,7 +64,7 @@ def parse_value_box(cell: Cell | None) -> Answer | None:
 
 
 def holds_answer(cell: Cell | None) -> bool:
-    """Whether a `True?` cell is non-blank, valid or not."""
+    """Return whether a `True?` cell is non-blank, valid or not."""
     if cell is None:
         return False
     if cell.formula:

@@ -28,7 +28,9 @@ from ..xlsx.package import (
     NS_REL,
     REL_WORKSHEET,
     Package,
+    first_free,
     open_package,
+    rels_part_name,
 )
 from ..xlsx.save import backup_path, check_not_open, exclusive, write_package
 from .project import install_project
@@ -138,10 +140,7 @@ def _has_sheet(package: Package, main: str, name: str) -> bool:
 def _add_settings_sheet(
     parts: dict[str, bytes], order: list[str], main: str, settings: Settings
 ) -> None:
-    number = 1
-    while f"xl/worksheets/sheet{number}.xml" in parts:
-        number += 1
-    part = f"xl/worksheets/sheet{number}.xml"
+    part = first_free("xl/worksheets/sheet{}.xml", parts)
     rows = []
     for index, (key, value) in enumerate(settings.rows(), start=1):
         rows.append(
@@ -154,15 +153,9 @@ def _add_settings_sheet(
     ).encode()
     order.append(part)
 
-    rels_name = posixpath.join(
-        posixpath.dirname(main), "_rels", posixpath.basename(main) + ".rels"
-    )
+    rels_name = rels_part_name(main)
     rels = etree.fromstring(parts[rels_name])
-    used = {rel.get("Id") for rel in rels}
-    rel_number = 1
-    while f"rId{rel_number}" in used:
-        rel_number += 1
-    rel_id = f"rId{rel_number}"
+    rel_id = first_free("rId{}", {rel.get("Id") for rel in rels})
     relation = etree.SubElement(rels, f"{{{NS_PKG_REL}}}Relationship")
     relation.set("Id", rel_id)
     relation.set("Type", REL_WORKSHEET)
@@ -193,12 +186,8 @@ def _link_ribbon(parts: dict[str, bytes]) -> None:
             rel.set("Target", RIBBON_PART)
             break
     else:
-        used = {rel.get("Id") for rel in rels}
-        number = 1
-        while f"rIdCtimm{number}" in used:
-            number += 1
         relation = etree.SubElement(rels, f"{{{NS_PKG_REL}}}Relationship")
-        relation.set("Id", f"rIdCtimm{number}")
+        relation.set("Id", first_free("rIdCtimm{}", {rel.get("Id") for rel in rels}))
         relation.set("Type", REL_RIBBON)
         relation.set("Target", RIBBON_PART)
     new = serialize(rels)

@@ -200,7 +200,7 @@ class SheetCells:
             return None
         if len(raw) > limits.MAX_CELL_CHARS:
             raise WorkbookError(
-                f"{self._path}: cell {self._where(row, column)} holds {len(raw):,} "
+                f"{self._path}: cell {self._where(row, column)} contains {len(raw):,} "
                 f"characters, more than Excel's limit of {limits.MAX_CELL_CHARS:,}; "
                 "the file is damaged or was not written by Excel. Shorten that cell, "
                 "or ask the sender for a copy saved by Excel."

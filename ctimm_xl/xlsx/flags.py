@@ -44,7 +44,7 @@ _AFTER = [
 
 
 def has_flag(data: bytes) -> bool:
-    """Whether a worksheet part may hold this tool's flag rule.
+    """Return whether a worksheet part may contain this tool's flag rule.
 
     The test is on the marker's text alone: in the XML the formula's quotes
     and `<>` may be escaped in several ways.

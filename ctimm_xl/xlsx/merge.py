@@ -29,12 +29,13 @@ from .package import (
     REL_WORKSHEET,
     Package,
     Relationship,
+    first_free,
     parse_xml,
     rels_part_name,
 )
 from .strings import EMPTY_SST, SharedStrings
 from .styles import StyleMerger
-from .workbook import MARK_PREFIX, WorkbookParts
+from .workbook import MARK_PREFIX, WorkbookParts, user_sheet_in_the_way
 
 _M = f"{{{NS_MAIN}}}"
 _R_ID = f"{{{NS_REL}}}id"
@@ -108,11 +109,7 @@ class PackageEditor:
         return posixpath.relpath(part, posixpath.dirname(self.main))
 
     def _new_rel_id(self) -> str:
-        used = {rel.get("Id") for rel in self._rel_elements()}
-        number = 1
-        while f"rId{number}" in used:
-            number += 1
-        return f"rId{number}"
+        return first_free("rId{}", {rel.get("Id") for rel in self._rel_elements()})
 
     def _set_override(self, part: str, content_type: str | None) -> None:
         name = "/" + part
@@ -129,10 +126,7 @@ class PackageEditor:
             element.set("ContentType", content_type)
 
     def _free_name(self, pattern: str) -> str:
-        number = 1
-        while pattern.format(number) in self.parts:
-            number += 1
-        return pattern.format(number)
+        return first_free(pattern, self.parts)
 
     # --- styles and strings ----------------------------------------------
 
@@ -186,19 +180,14 @@ class PackageEditor:
 
     def check_can_write(self, names: tuple[str, ...]) -> None:
         marked = self.workbook.marked_sheets
-        # Excel compares sheet names without regard to case.
-        taken = {
-            s.get("name", "").casefold(): s.get("name")
-            for s in self.book.iter(_M + "sheet")
-        }
-        for wanted in names:
-            name = taken.get(wanted.casefold())
-            if name is not None and name not in marked:
-                raise OutputError(
-                    f"{self.package.path}: the workbook already has a sheet named "
-                    f"{name!r} that ctimm did not create, and ctimm never overwrites "
-                    "a user's sheet. Rename or delete that sheet and run again."
-                )
+        existing = [s.get("name", "") for s in self.book.iter(_M + "sheet")]
+        name = user_sheet_in_the_way(names, existing, marked)
+        if name is not None:
+            raise OutputError(
+                f"{self.package.path}: the workbook already has a sheet named "
+                f"{name!r} that ctimm did not create, and ctimm never overwrites "
+                "a user's sheet. Rename or delete that sheet and run again."
+            )
 
     def _remove_part_tree(self, part: str) -> None:
         """Remove a generated sheet part and the parts only it reaches (tables, charts).

@@ -103,6 +103,14 @@ class Package:
         )
 
 
+def first_free(pattern: str, taken) -> str:
+    """Return `pattern` filled with the smallest number from 1 that is not in `taken`."""
+    number = 1
+    while pattern.format(number) in taken:
+        number += 1
+    return pattern.format(number)
+
+
 def rels_part_name(part: str) -> str:
     directory, name = posixpath.split(part)
     return posixpath.join(directory, "_rels", name + ".rels")
@@ -211,7 +219,7 @@ def _read_archive(archive: zipfile.ZipFile, path: Path) -> Package:
             by_name[info.filename] = info
     if "[Content_Types].xml" not in parts:
         raise WorkbookError(
-            f"{path}: the zip holds no [Content_Types].xml, so it is not an "
+            f"{path}: the zip contains no [Content_Types].xml, so it is not an "
             "Office workbook. Open it in Excel and save it as .xlsx."
         )
     return Package(path, parts, order, by_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -96,6 +97,22 @@ class WorkbookParts:
         return SheetCells(
             data, self.shared_strings, self.package.path, entry.part, entry.name
         )
+
+
+def user_sheet_in_the_way(
+    names: Iterable[str], existing: Iterable[str], marked: set[str]
+) -> str | None:
+    """Return a user's sheet that has one of `names`, or None.
+
+    Excel compares sheet names without regard to case, so `DASHBOARD` blocks
+    `Dashboard`. Sheets that carry ctimm's mark are not in the way.
+    """
+    by_folded = {name.casefold(): name for name in existing}
+    for wanted in names:
+        found = by_folded.get(wanted.casefold())
+        if found is not None and found not in marked:
+            return found
+    return None
 
 
 def _refers_to_sheet(formula: str, sheet: str) -> bool:
